@@ -1,1 +1,8 @@
-//! scim-bridge
+//! scim-bridge: a SCIM 2.0 server that provisions identity-provider users into Salesforce as
+//! Leads or Contacts.
+//!
+//! Data flows one way: [`http`] (actix) → [`scim`] (protocol) → [`provisioning`] and [`mapping`]
+//! (policy and attribute mapping) → [`salesforce`] (REST client).
+
+pub mod salesforce;
+pub mod scim;

@@ -1,0 +1,1 @@
+//! The Salesforce REST client: OAuth grants, sObject calls, queries, errors, SOQL building.
