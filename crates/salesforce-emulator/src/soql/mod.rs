@@ -2,8 +2,23 @@
 //! that the emulator serves, name resolution against the emulator's schema, and evaluation
 //! (WHERE, ORDER BY, OFFSET, LIMIT, projection) over in-memory rows.
 //!
-//! INTERFACE STUB written by the lead: the emulator-soql helper replaces the bodies; the public
-//! signatures below are the contract the rest of the emulator codes against.
+//! Pipeline: [`parse`] (lexer.rs → parser.rs, `MALFORMED_QUERY` / `NUMBER_OUTSIDE_VALID_RANGE`)
+//! → [`Query::resolve`] (resolve.rs, `INVALID_TYPE` / `INVALID_FIELD`) → [`ResolvedQuery::execute`]
+//! (eval.rs). The grammar of the subset is documented in parser.rs. Anything outside it
+//! (GROUP BY, HAVING, subqueries, relationship paths, functions, WITH, FOR, TYPEOF, USING SCOPE,
+//! bind variables, date literals such as TODAY) is refused with `MALFORMED_QUERY`
+//! `unexpected token: '…'`, never silently ignored: a test against the emulator must not pass
+//! with a query the real API would interpret differently.
+//!
+//! Messages follow Salesforce's shape: `ERROR at Row:r:Column:c` then the reason, e.g.
+//! `unexpected token: 'garbage'` (columns count characters from 1).
+
+mod eval;
+mod lexer;
+mod parser;
+mod resolve;
+#[cfg(test)]
+mod tests;
 
 use serde_json::{Map, Value};
 
@@ -49,7 +64,7 @@ pub struct SoqlError {
 /// A parsed (not yet resolved) query.
 #[derive(Debug, Clone)]
 pub struct Query {
-    _private: (),
+    ast: parser::QueryAst,
 }
 
 /// What a query selects, with canonical field names once resolved.
@@ -62,7 +77,12 @@ pub enum Selection {
 /// A query whose object and field names were checked against the schema.
 #[derive(Debug, Clone)]
 pub struct ResolvedQuery {
-    _private: (),
+    object: String,
+    selection: Selection,
+    filter: Option<eval::Filter>,
+    order: Vec<eval::SortKey>,
+    limit: Option<u64>,
+    offset: u64,
 }
 
 /// The result of running a resolved query.
@@ -77,20 +97,22 @@ pub enum QueryOutcome {
 
 /// Parses SOQL text. Syntax errors → `MALFORMED_QUERY`; `OFFSET` over 2,000 →
 /// `NUMBER_OUTSIDE_VALID_RANGE`.
-pub fn parse(_soql: &str) -> Result<Query, SoqlError> {
-    Err(SoqlError {
-        code: "MALFORMED_QUERY",
-        message: "SOQL is not implemented yet".to_string(),
-    })
+pub fn parse(soql: &str) -> Result<Query, SoqlError> {
+    parser::parse_query(soql).map(|ast| Query { ast })
 }
 
 impl Query {
     /// Resolves object and field names against the schema (`INVALID_TYPE`, `INVALID_FIELD`), and
     /// checks that literals fit their fields' kinds.
-    pub fn resolve(self, _schema: &dyn SchemaLookup) -> Result<ResolvedQuery, SoqlError> {
-        Err(SoqlError {
-            code: "MALFORMED_QUERY",
-            message: "SOQL is not implemented yet".to_string(),
+    pub fn resolve(self, schema: &dyn SchemaLookup) -> Result<ResolvedQuery, SoqlError> {
+        let plan = resolve::resolve(self.ast, schema)?;
+        Ok(ResolvedQuery {
+            object: plan.object,
+            selection: plan.selection,
+            filter: plan.filter,
+            order: plan.order,
+            limit: plan.limit,
+            offset: plan.offset,
         })
     }
 }
@@ -98,17 +120,79 @@ impl Query {
 impl ResolvedQuery {
     /// The canonical object name (`FROM`).
     pub fn object(&self) -> &str {
-        ""
+        &self.object
     }
 
     /// What the query selects.
     pub fn selection(&self) -> &Selection {
-        &Selection::Count
+        &self.selection
+    }
+
+    /// The `LIMIT`, if the query has one.
+    pub fn limit(&self) -> Option<u64> {
+        self.limit
+    }
+
+    /// The `OFFSET` (0 when absent).
+    pub fn offset(&self) -> u64 {
+        self.offset
     }
 
     /// Runs the query over `rows` (all rows of the object that the caller wants visible: the
     /// caller leaves out deleted rows for `query` and keeps them for `queryAll`).
-    pub fn execute<'a>(&self, _rows: impl Iterator<Item = &'a Row>) -> QueryOutcome {
-        QueryOutcome::Rows(Vec::new())
+    ///
+    /// Order of operations as in Salesforce: WHERE, ORDER BY, OFFSET, LIMIT, projection. Without
+    /// ORDER BY, rows keep the caller's order. `COUNT()` counts the rows WHERE keeps, after
+    /// OFFSET and capped by LIMIT.
+    pub fn execute<'a>(&self, rows: impl Iterator<Item = &'a Row>) -> QueryOutcome {
+        let kept = rows.filter(|row| self.filter.as_ref().map_or(true, |f| f.matches(row)));
+        let offset = usize::try_from(self.offset).unwrap_or(usize::MAX);
+        let limit = self
+            .limit
+            .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        match &self.selection {
+            Selection::Count => QueryOutcome::Count(kept.skip(offset).take(limit).count()),
+            Selection::Fields(fields) => {
+                let sorted = eval::sort_rows(kept.collect(), &self.order);
+                let rows = sorted
+                    .into_iter()
+                    .skip(offset)
+                    .take(limit)
+                    .map(|row| {
+                        fields
+                            .iter()
+                            .map(|f| (f.clone(), row.get(f).cloned().unwrap_or(Value::Null)))
+                            .collect()
+                    })
+                    .collect();
+                QueryOutcome::Rows(rows)
+            }
+        }
     }
 }
+
+/// `MALFORMED_QUERY` located at byte offset `at` of `src`.
+pub(crate) fn malformed_at(src: &str, at: usize, reason: impl std::fmt::Display) -> SoqlError {
+    let (row, col) = position(src, at);
+    SoqlError {
+        code: "MALFORMED_QUERY",
+        message: format!("ERROR at Row:{row}:Column:{col}\n{reason}"),
+    }
+}
+
+/// 1-based row and character column of byte offset `at`.
+pub(crate) fn position(src: &str, at: usize) -> (usize, usize) {
+    let before = src.get(..at.min(src.len())).unwrap_or(src);
+    let row = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before.get(line_start..).map_or(0, |l| l.chars().count()) + 1;
+    (row, col)
+}
+
+impl std::fmt::Display for SoqlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for SoqlError {}
