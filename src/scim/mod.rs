@@ -1,1 +1,13 @@
 //! SCIM 2.0 protocol (RFC 7643/7644), independent of HTTP framework and of Salesforce.
+//!
+//! Components: [`error`] (§3.12 error bodies), [`filter`] (§3.4.2.2 filter grammar), [`urn`]
+//! (schema URNs and the media type).
+
+pub mod error;
+pub mod filter;
+pub mod path;
+pub mod urn;
+
+pub use error::{ScimError, ScimType};
+pub use filter::{parse_filter, AttrPath, CompValue, CompareOp, Filter};
+pub use path::{parse_path, PatchPath};
