@@ -12,6 +12,10 @@ use super::{malformed_at, SoqlError};
 /// the same bound keeps the emulator's work per request small.
 pub(crate) const MAX_QUERY_CHARS: usize = 100_000;
 
+/// "Strings in WHERE clauses can't exceed 4,000 characters" (SOQL reference, WHERE). It also
+/// bounds the cost of matching a LIKE pattern.
+pub(crate) const MAX_STRING_CHARS: usize = 4_000;
+
 /// One character of a decoded string literal. `escaped` is true when it was written with a
 /// backslash, which turns `%` and `_` into literal characters inside `LIKE` patterns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,6 +170,16 @@ impl Lexer<'_> {
         while let Some((i, c)) = chars.next() {
             match c {
                 '\'' => {
+                    if out.len() > MAX_STRING_CHARS {
+                        return Err(malformed_at(
+                            self.src,
+                            start,
+                            format!(
+                                "string literals in WHERE clauses can't exceed {} characters",
+                                format_thousands(MAX_STRING_CHARS)
+                            ),
+                        ));
+                    }
                     self.pos = start + 1 + i + 1;
                     return Ok(Token {
                         tok: Tok::Str(out),

@@ -56,7 +56,9 @@ pub trait SchemaLookup {
 /// A SOQL failure as Salesforce reports it: `errorCode` and `message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SoqlError {
-    /// `MALFORMED_QUERY`, `INVALID_FIELD`, `INVALID_TYPE` or `NUMBER_OUTSIDE_VALID_RANGE`.
+    /// `MALFORMED_QUERY`, `INVALID_FIELD`, `INVALID_TYPE` or `NUMBER_OUTSIDE_VALID_RANGE`; also
+    /// `INVALID_QUERY_FILTER_OPERATOR` for an Id literal that is not an Id (`invalid ID field: x`),
+    /// as Salesforce answers. All are HTTP 400.
     pub code: &'static str,
     pub message: String,
 }

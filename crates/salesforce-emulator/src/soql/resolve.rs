@@ -237,6 +237,14 @@ fn literal_for(
         (Literal::Null, _) => Some(Val::Null),
         (Literal::Str(chars), k) if is_text(k) => {
             let s: String = chars.iter().map(|c| c.ch).collect();
+            if matches!(k, FieldKind::Id | FieldKind::Reference) && !s.is_empty() && !is_id(&s) {
+                // Salesforce checks Id literals before running the query.
+                return Err(located(
+                    name,
+                    "INVALID_QUERY_FILTER_OPERATOR",
+                    format!("invalid ID field: {s}"),
+                ));
+            }
             // Salesforce stores empty text as null, so '' and null mean the same.
             Some(if s.is_empty() {
                 Val::Null
@@ -252,4 +260,9 @@ fn literal_for(
         _ => None,
     };
     ok.ok_or_else(|| type_error(name, canonical, kind))
+}
+
+/// A Salesforce record Id: 15 (case-sensitive) or 18 (case-safe) alphanumeric characters.
+fn is_id(s: &str) -> bool {
+    matches!(s.len(), 15 | 18) && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }

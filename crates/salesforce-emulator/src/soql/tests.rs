@@ -292,8 +292,7 @@ fn escaped_percent_and_underscore_in_like_are_literal_characters() {
         last_names(r"SELECT LastName FROM Contact WHERE LastName LIKE '100\%\_%'"),
         vec!["100%_Real"]
     );
-    // Unescaped, `_` matches any character, so `100%xReal`-like names would match too; escaped
-    // it does not match a name without an underscore there.
+    // Escaped, `_` only matches an underscore; unescaped it matches any one character.
     assert!(last_names(r"SELECT LastName FROM Contact WHERE LastName LIKE 'Love\_ace'").is_empty());
     assert_eq!(
         last_names("SELECT LastName FROM Contact WHERE LastName LIKE 'Love_ace'"),
@@ -710,6 +709,27 @@ fn literals_of_the_wrong_type_are_invalid_field() {
     }
 }
 
+#[test]
+fn an_id_literal_that_is_not_an_id_is_refused_like_salesforce_does() {
+    for soql in [
+        "SELECT Id FROM Contact WHERE Id = 'abc'",
+        "SELECT Id FROM Contact WHERE AccountId IN ('001000000000001AAA', 'nope')",
+        "SELECT Id FROM Contact WHERE Id = '003000000000001AA!'",
+    ] {
+        let e = error(soql);
+        assert_eq!(e.code, "INVALID_QUERY_FILTER_OPERATOR", "{soql}");
+        assert!(
+            e.message.contains("invalid ID field: "),
+            "{soql}: {}",
+            e.message
+        );
+    }
+    assert_eq!(
+        last_names("SELECT LastName FROM Contact WHERE AccountId = null").len(),
+        5
+    );
+}
+
 // ---------- malformed input ----------
 
 #[test]
@@ -804,6 +824,22 @@ fn nesting_within_the_limit_works_and_deeper_nesting_is_malformed_not_a_crash() 
         ")".repeat(5_000)
     );
     assert_eq!(error(&not_chain).code, "MALFORMED_QUERY");
+}
+
+#[test]
+fn a_string_literal_longer_than_4000_characters_is_malformed() {
+    let at_limit = format!(
+        "SELECT Id FROM Contact WHERE LastName = '{}'",
+        "a".repeat(4_000)
+    );
+    assert!(parse(&at_limit).is_ok());
+    let over = format!(
+        "SELECT Id FROM Contact WHERE LastName LIKE '{}'",
+        "%a".repeat(2_001)
+    );
+    let e = error(&over);
+    assert_eq!(e.code, "MALFORMED_QUERY");
+    assert!(e.message.contains("4,000 characters"), "{}", e.message);
 }
 
 #[test]
