@@ -104,11 +104,12 @@ pub(crate) struct QueryAst {
     pub offset: Option<u64>,
 }
 
-/// Words SOQL reserves: they can never be a field or object name.
+/// The words the SOQL reference lists as reserved ("can't be used as identifiers"), plus TYPEOF,
+/// which starts a polymorphic select item. Other keywords (ORDER, OFFSET, …) are only keywords
+/// where the grammar expects them, so an object named `Order` still parses.
 const RESERVED: &[&str] = &[
     "AND", "ASC", "DESC", "EXCLUDES", "FIRST", "FROM", "GROUP", "HAVING", "IN", "INCLUDES", "LAST",
-    "LIKE", "LIMIT", "NOT", "NULL", "NULLS", "OR", "SELECT", "WHERE", "WITH", "ORDER", "BY",
-    "OFFSET", "TRUE", "FALSE", "FOR", "UPDATE", "USING", "TYPEOF", "END",
+    "LIKE", "LIMIT", "NOT", "NULL", "NULLS", "OR", "SELECT", "WHERE", "WITH", "TYPEOF",
 ];
 
 pub(crate) fn parse_query(src: &str) -> Result<QueryAst, SoqlError> {

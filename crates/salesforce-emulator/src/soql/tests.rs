@@ -790,6 +790,26 @@ fn unsupported_clauses_are_refused_and_never_ignored() {
 }
 
 #[test]
+fn only_reserved_words_are_refused_as_names_so_other_keywords_resolve_normally() {
+    assert_eq!(error("SELECT Id FROM Order").code, "INVALID_TYPE");
+    assert_eq!(
+        error("SELECT Id, Offset FROM Contact").code,
+        "INVALID_FIELD"
+    );
+    assert_malformed("SELECT Id FROM Contact WHERE Limit = 1", "Limit");
+    assert_malformed("SELECT Id FROM Contact ORDER BY Nulls", "Nulls");
+    assert_malformed("SELECT Select FROM Contact", "Select");
+}
+
+#[test]
+fn a_resolved_query_can_be_shared_between_server_threads() {
+    fn shareable<T: Send + Sync + 'static>() {}
+    shareable::<Query>();
+    shareable::<ResolvedQuery>();
+    shareable::<SoqlError>();
+}
+
+#[test]
 fn malformed_messages_give_the_row_and_column_of_the_token() {
     let e = error("SELECT Id\nFROM Contact\n  WHERE LastName = 'x' garbage");
     assert_eq!(e.code, "MALFORMED_QUERY");
