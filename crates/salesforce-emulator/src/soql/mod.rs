@@ -51,6 +51,17 @@ pub trait SchemaLookup {
     /// The canonical name and kind of a field of `object` (canonical object name), or `None`
     /// (→ `INVALID_FIELD`).
     fn field(&self, object: &str, name: &str) -> Option<(String, FieldKind)>;
+    /// Whether WHERE may use the field (canonical names). Salesforce refuses long text areas
+    /// ("can be any field except a long text area field"): `INVALID_FIELD`
+    /// `field 'Description' can not be filtered in a query call`. Defaults to true.
+    fn is_filterable(&self, _object: &str, _field: &str) -> bool {
+        true
+    }
+    /// Whether ORDER BY may use the field (canonical names); long text areas cannot be sorted.
+    /// Defaults to true.
+    fn is_sortable(&self, _object: &str, _field: &str) -> bool {
+        true
+    }
 }
 
 /// A SOQL failure as Salesforce reports it: `errorCode` and `message`.

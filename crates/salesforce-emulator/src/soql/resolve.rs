@@ -65,6 +65,13 @@ pub(crate) fn resolve(ast: QueryAst, schema: &dyn SchemaLookup) -> Result<Plan, 
     let mut order = Vec::with_capacity(ast.order.len());
     for item in &ast.order {
         let (field, kind) = r.field(&item.field)?;
+        if !schema.is_sortable(&object, &field) {
+            return Err(located(
+                &item.field,
+                "INVALID_FIELD",
+                format!("field '{field}' can not be sorted in a query call"),
+            ));
+        }
         order.push(SortKey {
             field,
             kind,
@@ -103,13 +110,26 @@ impl Resolver<'_> {
         })
     }
 
+    /// A field used in WHERE: it must exist and be filterable.
+    fn filter_field(&self, name: &Name) -> Result<(String, FieldKind), SoqlError> {
+        let (canonical, kind) = self.field(name)?;
+        if !self.schema.is_filterable(self.object, &canonical) {
+            return Err(located(
+                name,
+                "INVALID_FIELD",
+                format!("field '{canonical}' can not be filtered in a query call"),
+            ));
+        }
+        Ok((canonical, kind))
+    }
+
     fn cond(&self, cond: &Cond) -> Result<Filter, SoqlError> {
         Ok(match cond {
             Cond::And(parts) => Filter::And(self.conds(parts)?),
             Cond::Or(parts) => Filter::Or(self.conds(parts)?),
             Cond::Not(inner) => Filter::Not(Box::new(self.cond(inner)?)),
             Cond::Cmp { field, op, value } => {
-                let (canonical, kind) = self.field(field)?;
+                let (canonical, kind) = self.filter_field(field)?;
                 if kind == FieldKind::Boolean
                     && !matches!(op, super::parser::CmpOp::Eq | super::parser::CmpOp::Ne)
                 {
@@ -132,7 +152,7 @@ impl Resolver<'_> {
                 negated,
                 values,
             } => {
-                let (canonical, kind) = self.field(field)?;
+                let (canonical, kind) = self.filter_field(field)?;
                 let values = values
                     .iter()
                     .map(|v| literal_for(field, &canonical, kind, v))
@@ -145,7 +165,7 @@ impl Resolver<'_> {
                 }
             }
             Cond::Like { field, pattern } => {
-                let (canonical, kind) = self.field(field)?;
+                let (canonical, kind) = self.filter_field(field)?;
                 if !is_likeable(kind) {
                     return Err(located(
                         field,

@@ -41,6 +41,15 @@ impl SchemaLookup for TestSchema {
             .find(|(f, _)| f.eq_ignore_ascii_case(name))
             .map(|(f, k)| (f.to_string(), *k))
     }
+
+    // Description plays the long text area.
+    fn is_filterable(&self, _object: &str, field: &str) -> bool {
+        field != "Description"
+    }
+
+    fn is_sortable(&self, _object: &str, field: &str) -> bool {
+        field != "Description"
+    }
 }
 
 fn row(v: Value) -> Row {
@@ -727,6 +736,30 @@ fn an_id_literal_that_is_not_an_id_is_refused_like_salesforce_does() {
     assert_eq!(
         last_names("SELECT LastName FROM Contact WHERE AccountId = null").len(),
         5
+    );
+}
+
+#[test]
+fn a_long_text_area_can_be_selected_but_not_filtered_or_sorted() {
+    assert_eq!(
+        last_names("SELECT LastName, Description FROM Contact").len(),
+        5
+    );
+    let e = error("SELECT Id FROM Contact WHERE Description LIKE '%x%'");
+    assert_eq!(e.code, "INVALID_FIELD");
+    assert!(
+        e.message
+            .contains("field 'Description' can not be filtered in a query call"),
+        "{}",
+        e.message
+    );
+    let e = error("SELECT Id FROM Contact ORDER BY description");
+    assert_eq!(e.code, "INVALID_FIELD");
+    assert!(
+        e.message
+            .contains("field 'Description' can not be sorted in a query call"),
+        "{}",
+        e.message
     );
 }
 
