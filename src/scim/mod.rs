@@ -5,9 +5,13 @@
 
 pub mod error;
 pub mod filter;
+pub mod patch;
 pub mod path;
 pub mod urn;
+pub mod values;
 
 pub use error::{ScimError, ScimType};
 pub use filter::{parse_filter, AttrPath, CompValue, CompareOp, Filter};
+pub use patch::{parse_patch, PatchOpKind, PatchOperation};
 pub use path::{parse_path, PatchPath};
+pub use values::coerce_bool;
