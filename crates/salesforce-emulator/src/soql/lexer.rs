@@ -201,7 +201,7 @@ impl Lexer<'_> {
                         'f' => '\u{c}',
                         '%' => '%',
                         '_' => '_',
-                        'u' | 'U' => self.unicode_escape(&mut chars, esc_at)?,
+                        'u' => self.unicode_escape(&mut chars, esc_at)?,
                         other => {
                             return Err(malformed_at(
                                 self.src,
@@ -256,7 +256,7 @@ impl Lexer<'_> {
         if (0xD800..0xDC00).contains(&first) {
             let mut look = chars.clone();
             let pair = match (look.next(), look.next()) {
-                (Some((_, '\\')), Some((_, 'u' | 'U'))) => hex4(&mut look),
+                (Some((_, '\\')), Some((_, 'u'))) => hex4(&mut look),
                 _ => None,
             };
             if let Some(low) = pair.filter(|l| (0xDC00..0xE000).contains(l)) {

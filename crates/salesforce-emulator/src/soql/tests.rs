@@ -469,7 +469,7 @@ fn an_illegal_escape_is_malformed() {
         "{}",
         e.message
     );
-    for bad in [r"'\u12'", r"'\uZZZZ'", r"'\uD800'", r"'\"] {
+    for bad in [r"'\U00e9'", r"'\u12'", r"'\uZZZZ'", r"'\uD800'", r"'\"] {
         let e = error(&format!("SELECT Id FROM Contact WHERE LastName = {bad}"));
         assert_eq!(e.code, "MALFORMED_QUERY", "{bad}");
     }
