@@ -28,8 +28,9 @@ use super::error::SfError;
 /// Grant type name for the JWT bearer flow (RFC 7523 §2.1).
 const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
-/// Salesforce requires the assertion's `exp` to be within 3 minutes.
-const JWT_LIFETIME_SECS: i64 = 3 * 60;
+/// Salesforce requires the assertion's `exp` to be within 3 minutes; 10 s less leaves room for
+/// clock skew between us and Salesforce.
+const JWT_LIFETIME_SECS: i64 = 3 * 60 - 10;
 
 /// Settings for the OAuth 2.0 JWT bearer flow (RFC 7523), signed with RS256.
 #[derive(Clone, Debug)]

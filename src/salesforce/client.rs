@@ -950,3 +950,131 @@ impl SalesforceClient {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_api_usage_header_is_parsed() {
+        assert_eq!(parse_api_usage("api-usage=18/15000"), Some((18, 15000)));
+        assert_eq!(
+            parse_api_usage("per-app-api-usage=2/100(appName=x), api-usage=7/100"),
+            Some((7, 100))
+        );
+        assert_eq!(parse_api_usage("api-usage=x/100"), None);
+    }
+
+    #[test]
+    fn backoff_grows_from_about_200_ms_and_stays_capped() {
+        let first = backoff(1);
+        assert!(first >= Duration::from_millis(150) && first <= Duration::from_millis(250));
+        let second = backoff(2);
+        assert!(second >= Duration::from_millis(600) && second <= Duration::from_millis(1000));
+        assert!(backoff(30) <= BACKOFF_MAX.mul_f64(1.25));
+    }
+
+    #[test]
+    fn only_15_or_18_character_alphanumeric_ids_are_sent() {
+        assert!(is_record_id("003000000000001AAA"));
+        assert!(is_record_id("003000000000001"));
+        assert!(!is_record_id("003000000000001AA"));
+        assert!(!is_record_id("../../limits/xxxxx"));
+        assert!(!is_record_id("003000000000001A%"));
+        assert!(check_id("nope").unwrap_err().is_not_found());
+    }
+
+    #[test]
+    fn attributes_are_stripped_from_records_and_related_records() {
+        let mut r: Record = serde_json::from_value(serde_json::json!({
+            "attributes": {"type": "Contact", "url": "/x"},
+            "Id": "003000000000001AAA",
+            "Account": {"attributes": {"type": "Account"}, "Name": "Acme"}
+        }))
+        .unwrap();
+        strip_attributes(&mut r);
+        assert_eq!(
+            Value::Object(r),
+            serde_json::json!({"Id": "003000000000001AAA", "Account": {"Name": "Acme"}})
+        );
+    }
+
+    #[test]
+    fn settings_with_a_bad_url_or_version_are_refused() {
+        let mut s = SalesforceSettings::new("not a url", "id");
+        assert!(matches!(
+            SalesforceClient::new(s.clone()),
+            Err(SfError::NotConfigured(_))
+        ));
+        s.login_url = "https://acme.my.salesforce.com/".into();
+        s.api_version = "latest".into();
+        assert!(matches!(
+            SalesforceClient::new(s.clone()),
+            Err(SfError::NotConfigured(_))
+        ));
+        s.api_version = "v62.0".into();
+        let c = SalesforceClient::new(s).unwrap();
+        assert_eq!(c.api_version(), "62.0");
+        assert_eq!(c.instance_url(), "https://acme.my.salesforce.com");
+    }
+
+    #[test]
+    fn a_bad_jwt_key_is_refused_at_construction() {
+        let mut s = SalesforceSettings::new("https://acme.my.salesforce.com", "id");
+        s.jwt = Some(JwtBearer {
+            username: "u@example.com".into(),
+            private_key_pem: SecretString::from("not a key"),
+            audience: "https://login.salesforce.com".into(),
+        });
+        let err = SalesforceClient::new(s).err().unwrap();
+        assert!(matches!(err, SfError::NotConfigured(_)));
+        assert!(!err.message().contains("not a key"));
+    }
+
+    #[tokio::test]
+    async fn a_foreign_next_records_url_is_refused_without_a_call() {
+        let c = SalesforceClient::new(SalesforceSettings::new(
+            "https://acme.my.salesforce.com",
+            "id",
+        ))
+        .unwrap();
+        for bad in [
+            "https://evil.example/services/data/v62.0/query/01g-2000",
+            "//evil.example/services/data/v62.0/query/x",
+            "/services/data/v62.0/../../x/query",
+            "/services/data/v62.0/sobjects/Contact",
+        ] {
+            let err = c.query_more(bad).await.unwrap_err();
+            assert_eq!(err.code(), Some("INVALID_QUERY_LOCATOR"), "{bad}");
+        }
+        assert_eq!(c.api_calls_made(), 0);
+    }
+
+    #[tokio::test]
+    async fn without_any_credentials_a_call_fails_as_not_configured() {
+        let c = SalesforceClient::new(SalesforceSettings::new("http://127.0.0.1:9", "id")).unwrap();
+        let err = c.limits().await.unwrap_err();
+        assert!(matches!(err, SfError::NotConfigured(_)));
+        assert_eq!(c.api_calls_made(), 0);
+        assert_eq!(c.token_requests_made(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_query_that_matches_nothing_costs_no_call() {
+        let c = SalesforceClient::new(SalesforceSettings::new("http://127.0.0.1:9", "id")).unwrap();
+        let select = Select {
+            filter: Some(Condition::In {
+                field: FieldName::new("Email").unwrap(),
+                values: vec![],
+            }),
+            ..Select::new(
+                FieldName::new("Contact").unwrap(),
+                vec![FieldName::new("Id").unwrap()],
+            )
+        };
+        let page = c.query(&select, None).await.unwrap();
+        assert_eq!(page.total_size, 0);
+        assert!(page.done);
+        assert_eq!(c.api_calls_made(), 0);
+    }
+}

@@ -871,4 +871,67 @@ mod tests {
         ]);
         assert_eq!(contacts_where(c), "SELECT Id FROM Contact WHERE A = '1'");
     }
+
+    #[test]
+    fn every_rendered_shape_is_accepted_by_the_emulator_soql_parser() {
+        let nasty = "x' OR Name != '\\ \"q\" 50%_ \n\t\u{1} Zoë 🙂";
+        let like = |p| Condition::Like {
+            field: f("LastName"),
+            pattern: p,
+        };
+        let conditions = vec![
+            Condition::And(vec![]),
+            Condition::Or(vec![]),
+            eq("Email", nasty),
+            Condition::Not(Box::new(eq("Email", nasty))),
+            Condition::And(vec![
+                eq("FirstName", nasty),
+                Condition::Not(Box::new(like(LikePattern::Contains(nasty.into())))),
+                Condition::Or(vec![
+                    like(LikePattern::StartsWith(nasty.into())),
+                    like(LikePattern::EndsWith(nasty.into())),
+                    Condition::Not(Box::new(Condition::Or(vec![
+                        eq("A", "1"),
+                        Condition::And(vec![eq("B", "2"), eq("C", "3")]),
+                    ]))),
+                ]),
+                Condition::In {
+                    field: f("Email"),
+                    values: vec![s(nasty), s("b"), SoqlValue::Null],
+                },
+                Condition::Compare {
+                    field: f("LastModifiedDate"),
+                    op: CompareOp::Ge,
+                    value: SoqlValue::DateTime(chrono::DateTime::UNIX_EPOCH),
+                },
+                Condition::Compare {
+                    field: f("NumberOfEmployees"),
+                    op: CompareOp::Lt,
+                    value: SoqlValue::Number(serde_json::Number::from_f64(0.5).unwrap()),
+                },
+                Condition::eq(f("DoNotCall"), SoqlValue::Bool(false)),
+            ]),
+        ];
+        for c in conditions {
+            let q = Select {
+                fields: vec![f("Id"), f("Email")],
+                object: f("Contact"),
+                filter: Some(c),
+                order_by: vec![(f("LastName"), true)],
+                limit: Some(10),
+                offset: Some(5),
+            };
+            let soql = q.to_soql();
+            assert!(
+                salesforce_emulator::soql::parse(&soql).is_ok(),
+                "emulator refused: {soql} ({:?})",
+                salesforce_emulator::soql::parse(&soql).err()
+            );
+            let count = Select::count(f("Contact"), q.filter.clone()).to_soql();
+            assert!(
+                salesforce_emulator::soql::parse(&count).is_ok(),
+                "emulator refused: {count}"
+            );
+        }
+    }
 }
