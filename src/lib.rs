@@ -1,8 +1,10 @@
 //! scim-bridge: a SCIM 2.0 server that provisions identity-provider users into Salesforce as
 //! Leads or Contacts.
 //!
-//! Data flows one way: [`http`] (actix) → [`scim`] (protocol) → [`provisioning`] and [`mapping`]
+//! Data flows one way: `http` (actix) → [`scim`] (protocol) → `provisioning` and [`mapping`]
 //! (policy and attribute mapping) → [`salesforce`] (REST client).
 
+pub mod config;
+pub mod mapping;
 pub mod salesforce;
 pub mod scim;

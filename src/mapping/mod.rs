@@ -1,0 +1,425 @@
+//! Attribute mapping: which SCIM User attribute feeds which Salesforce field, for one connection.
+//!
+//! A mapping row names a SCIM attribute in the same path syntax a PATCH uses (RFC 7644 §3.5.2):
+//! `userName`, `name.givenName`, `emails[type eq "work"].value`,
+//! `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`. Each row has the
+//! connector's `update` flag (unticked = written on create only) and an optional `default` for
+//! fields Salesforce requires (Lead `Company`).
+//!
+//! The submodules turn one representation into another, always through a [`view::View`] (the
+//! mapped attributes of one person): [`view`] converts SCIM JSON and Salesforce records to and
+//! from views, [`patch`] applies PATCH operations to a view, and [`filter`] turns a SCIM filter
+//! into a Salesforce query condition.
+
+pub mod filter;
+pub mod patch;
+pub mod view;
+
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::salesforce::soql::FieldName;
+use crate::scim::filter::{CompValue, CompareOp, Filter};
+use crate::scim::path::parse_path;
+use crate::scim::urn;
+
+/// The Salesforce object a connection provisions into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordType {
+    Contact,
+    Lead,
+}
+
+impl RecordType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordType::Contact => "Contact",
+            RecordType::Lead => "Lead",
+        }
+    }
+
+    /// Fields Salesforce refuses to create a record without, with the reason shown to admins.
+    pub fn required_fields(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            RecordType::Contact => &[("LastName", "Salesforce requires it on every Contact")],
+            RecordType::Lead => &[
+                ("LastName", "Salesforce requires it on every Lead"),
+                ("Company", "Salesforce requires it on every Lead"),
+            ],
+        }
+    }
+
+    /// Whether `field` is one of [`Self::required_fields`].
+    pub fn is_required(self, field: &str) -> bool {
+        self.required_fields()
+            .iter()
+            .any(|(f, _)| f.eq_ignore_ascii_case(field))
+    }
+}
+
+impl fmt::Display for RecordType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which schema an attribute belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Schema {
+    Core,
+    Enterprise,
+}
+
+/// How an attribute is shaped in a SCIM User (RFC 7643 §4.1, §4.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    Simple,
+    /// A single complex attribute (`name`, enterprise `manager`).
+    Complex,
+    /// A multi-valued complex attribute with `type` (`emails`, `phoneNumbers`, `addresses`).
+    MultiValued,
+}
+
+/// The User attributes the bridge can map, with their canonical spelling and sub-attributes.
+/// Names are compared case-insensitively (RFC 7643 §2.1) and always written canonically.
+const KNOWN: &[(Schema, &str, Shape, &[&str])] = &[
+    (Schema::Core, "userName", Shape::Simple, &[]),
+    (Schema::Core, "externalId", Shape::Simple, &[]),
+    (Schema::Core, "displayName", Shape::Simple, &[]),
+    (Schema::Core, "nickName", Shape::Simple, &[]),
+    (Schema::Core, "profileUrl", Shape::Simple, &[]),
+    (Schema::Core, "title", Shape::Simple, &[]),
+    (Schema::Core, "userType", Shape::Simple, &[]),
+    (Schema::Core, "preferredLanguage", Shape::Simple, &[]),
+    (Schema::Core, "locale", Shape::Simple, &[]),
+    (Schema::Core, "timezone", Shape::Simple, &[]),
+    (
+        Schema::Core,
+        "name",
+        Shape::Complex,
+        &[
+            "formatted",
+            "familyName",
+            "givenName",
+            "middleName",
+            "honorificPrefix",
+            "honorificSuffix",
+        ],
+    ),
+    (Schema::Core, "emails", Shape::MultiValued, &["value"]),
+    (Schema::Core, "phoneNumbers", Shape::MultiValued, &["value"]),
+    (Schema::Core, "ims", Shape::MultiValued, &["value"]),
+    (Schema::Core, "photos", Shape::MultiValued, &["value"]),
+    (
+        Schema::Core,
+        "addresses",
+        Shape::MultiValued,
+        &[
+            "formatted",
+            "streetAddress",
+            "locality",
+            "region",
+            "postalCode",
+            "country",
+        ],
+    ),
+    (Schema::Enterprise, "employeeNumber", Shape::Simple, &[]),
+    (Schema::Enterprise, "costCenter", Shape::Simple, &[]),
+    (Schema::Enterprise, "organization", Shape::Simple, &[]),
+    (Schema::Enterprise, "division", Shape::Simple, &[]),
+    (Schema::Enterprise, "department", Shape::Simple, &[]),
+    (
+        Schema::Enterprise,
+        "manager",
+        Shape::Complex,
+        &["value", "displayName"],
+    ),
+];
+
+/// Looks up a known attribute: (canonical name, shape, canonical sub-attributes).
+pub fn known_attribute(
+    schema: Schema,
+    name: &str,
+) -> Option<(&'static str, Shape, &'static [&'static str])> {
+    KNOWN
+        .iter()
+        .find(|(s, n, _, _)| *s == schema && n.eq_ignore_ascii_case(name))
+        .map(|(_, n, shape, subs)| (*n, *shape, *subs))
+}
+
+/// The schema a URN prefix names, if it is one of the User schemas.
+pub fn schema_of_urn(urn_text: Option<&str>) -> Option<Schema> {
+    match urn_text {
+        None => Some(Schema::Core),
+        Some(u) if u.eq_ignore_ascii_case(urn::USER_SCHEMA) => Some(Schema::Core),
+        Some(u) if u.eq_ignore_ascii_case(urn::ENTERPRISE_USER_SCHEMA) => Some(Schema::Enterprise),
+        Some(_) => None,
+    }
+}
+
+/// One mappable SCIM attribute, canonically spelled: `name.givenName`,
+/// `emails[type eq "work"].value`, enterprise `department`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ScimAttr {
+    pub schema: Schema,
+    /// Canonical attribute name (`phoneNumbers`).
+    pub name: &'static str,
+    /// For multi-valued attributes, the `type` the row selects, lower-cased (`work`).
+    pub type_value: Option<String>,
+    /// Canonical sub-attribute (`givenName`, `value`, `postalCode`).
+    pub sub: Option<&'static str>,
+}
+
+impl ScimAttr {
+    /// Parses a mapping row's `scim` text.
+    pub fn parse(text: &str) -> Result<ScimAttr, String> {
+        let path =
+            parse_path(text).map_err(|e| format!("'{text}' is not a SCIM path: {}", e.detail))?;
+        let schema = schema_of_urn(path.urn.as_deref()).ok_or_else(|| {
+            format!("'{text}': only the core User and enterprise extension schemas can be mapped")
+        })?;
+        let (name, shape, subs) = known_attribute(schema, &path.attr).ok_or_else(|| {
+            format!(
+                "'{text}': '{}' is not a User attribute the bridge can map (RFC 7643 §4.1, §4.3)",
+                path.attr
+            )
+        })?;
+        let sub = match (&path.sub_attr, shape) {
+            (None, Shape::Simple) => None,
+            (None, Shape::MultiValued) => Some("value").filter(|_| subs.contains(&"value")),
+            (None, Shape::Complex) if name == "manager" => Some("value"),
+            (Some(s), Shape::Complex | Shape::MultiValued) => Some(
+                subs.iter()
+                    .copied()
+                    .find(|c| c.eq_ignore_ascii_case(s))
+                    .ok_or_else(|| format!("'{text}': '{name}' has no sub-attribute '{s}'"))?,
+            ),
+            _ => None,
+        };
+        if sub.is_none() && shape != Shape::Simple {
+            return Err(format!(
+                "'{text}': name a sub-attribute of '{name}', e.g. '{name}.{}'",
+                subs.first().copied().unwrap_or("value")
+            ));
+        }
+        if path.sub_attr.is_some() && shape == Shape::Simple {
+            return Err(format!("'{text}': '{name}' has no sub-attributes"));
+        }
+        let type_value = match (&path.filter, shape) {
+            (None, Shape::MultiValued) => {
+                return Err(format!(
+                    "'{text}': say which {name} to map with a type filter, e.g. {name}[type eq \"work\"].{}",
+                    sub.unwrap_or("value")
+                ))
+            }
+            (None, _) => None,
+            (Some(f), Shape::MultiValued) => Some(type_of_filter(f).ok_or_else(|| {
+                format!("'{text}': the only filter a mapping row can use is [type eq \"<type>\"]")
+            })?),
+            (Some(_), _) => {
+                return Err(format!("'{text}': '{name}' is not multi-valued; drop the filter"))
+            }
+        };
+        Ok(ScimAttr {
+            schema,
+            name,
+            type_value,
+            sub,
+        })
+    }
+
+    pub fn shape(&self) -> Shape {
+        known_attribute(self.schema, self.name)
+            .map(|(_, s, _)| s)
+            .unwrap_or(Shape::Simple)
+    }
+
+    /// Whether this is the `userName` attribute.
+    pub fn is_user_name(&self) -> bool {
+        self.schema == Schema::Core && self.name == "userName"
+    }
+}
+
+/// `type eq "work"` → `work`.
+fn type_of_filter(f: &Filter) -> Option<String> {
+    match f {
+        Filter::Compare {
+            attr,
+            op: CompareOp::Eq,
+            value: CompValue::String(v),
+        } if attr.urn.is_none()
+            && attr.sub_attr.is_none()
+            && attr.name.eq_ignore_ascii_case("type") =>
+        {
+            Some(v.to_ascii_lowercase())
+        }
+        _ => None,
+    }
+}
+
+impl fmt::Display for ScimAttr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.schema == Schema::Enterprise {
+            write!(f, "{}:", urn::ENTERPRISE_USER_SCHEMA)?;
+        }
+        f.write_str(self.name)?;
+        if let Some(t) = &self.type_value {
+            write!(f, "[type eq \"{t}\"]")?;
+        }
+        if let Some(s) = self.sub {
+            write!(f, ".{s}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One row of a connection's attribute mapping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MappingRow {
+    pub attr: ScimAttr,
+    pub field: FieldName,
+    /// The connector's "Update" flag: unticked means the value is written on create only.
+    pub update: bool,
+    /// Written on create when the IdP sends no value (for fields Salesforce requires).
+    pub default: Option<Value>,
+}
+
+impl MappingRow {
+    /// Builds a row from config text. `update` defaults to ticked for Email only, as in the
+    /// connector.
+    pub fn new(
+        scim: &str,
+        field: &str,
+        update: Option<bool>,
+        default: Option<Value>,
+    ) -> Result<MappingRow, String> {
+        let attr = ScimAttr::parse(scim)?;
+        let field = FieldName::new(field).map_err(|e| format!("field '{field}': {e}"))?;
+        let update = update.unwrap_or_else(|| field.as_str().eq_ignore_ascii_case("Email"));
+        Ok(MappingRow {
+            attr,
+            field,
+            update,
+            default,
+        })
+    }
+}
+
+/// The built-in mapping for a record type. Unlike the connector's fresh rows (unticked), every
+/// default row is updatable: an admin expects a name change in the IdP to reach Salesforce.
+pub fn default_rows(record_type: RecordType) -> Vec<MappingRow> {
+    let address = |sub: &str, contact: &str, lead: &str| {
+        (
+            format!("addresses[type eq \"work\"].{sub}"),
+            match record_type {
+                RecordType::Contact => contact.to_string(),
+                RecordType::Lead => lead.to_string(),
+            },
+        )
+    };
+    let mut rows: Vec<(String, String)> = vec![
+        ("emails[type eq \"work\"].value".into(), "Email".into()),
+        ("userName".into(), "Email".into()),
+        ("name.givenName".into(), "FirstName".into()),
+        ("name.familyName".into(), "LastName".into()),
+        ("name.middleName".into(), "MiddleName".into()),
+        ("name.honorificSuffix".into(), "Suffix".into()),
+        ("title".into(), "Title".into()),
+        (
+            "phoneNumbers[type eq \"work\"].value".into(),
+            "Phone".into(),
+        ),
+        (
+            "phoneNumbers[type eq \"mobile\"].value".into(),
+            "MobilePhone".into(),
+        ),
+        ("phoneNumbers[type eq \"fax\"].value".into(), "Fax".into()),
+        address("streetAddress", "MailingStreet", "Street"),
+        address("locality", "MailingCity", "City"),
+        address("region", "MailingState", "State"),
+        address("postalCode", "MailingPostalCode", "PostalCode"),
+        address("country", "MailingCountry", "Country"),
+    ];
+    let enterprise = urn::ENTERPRISE_USER_SCHEMA;
+    match record_type {
+        RecordType::Contact => {
+            rows.push((format!("{enterprise}:department"), "Department".into()));
+        }
+        RecordType::Lead => {
+            rows.push((format!("{enterprise}:organization"), "Company".into()));
+        }
+    }
+    rows.into_iter()
+        .filter_map(|(scim, field)| {
+            let default = (field == "Company").then(|| Value::String("[not provided]".into()));
+            MappingRow::new(&scim, &field, Some(true), default).ok()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapping_paths_are_parsed_in_any_case_and_printed_canonically() {
+        let a = ScimAttr::parse("EMAILS[TYPE eq \"Work\"].VALUE").unwrap();
+        assert_eq!(a.to_string(), "emails[type eq \"work\"].value");
+        let d = ScimAttr::parse(
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:Department",
+        )
+        .unwrap();
+        assert_eq!(d.schema, Schema::Enterprise);
+        assert_eq!(d.name, "department");
+        assert_eq!(
+            ScimAttr::parse("name.givenname").unwrap().sub,
+            Some("givenName")
+        );
+    }
+
+    #[test]
+    fn unmappable_paths_are_refused_with_a_reason() {
+        assert!(ScimAttr::parse("emails.value")
+            .unwrap_err()
+            .contains("type filter"));
+        assert!(ScimAttr::parse("name")
+            .unwrap_err()
+            .contains("sub-attribute"));
+        assert!(ScimAttr::parse("shoeSize")
+            .unwrap_err()
+            .contains("not a User attribute"));
+        assert!(ScimAttr::parse("emails[value eq \"x\"].value")
+            .unwrap_err()
+            .contains("type eq"));
+    }
+
+    #[test]
+    fn the_update_flag_defaults_to_ticked_for_email_only() {
+        assert!(
+            MappingRow::new("userName", "Email", None, None)
+                .unwrap()
+                .update
+        );
+        assert!(
+            !MappingRow::new("title", "Title", None, None)
+                .unwrap()
+                .update
+        );
+    }
+
+    #[test]
+    fn the_default_mappings_cover_the_required_fields() {
+        for rt in [RecordType::Contact, RecordType::Lead] {
+            let rows = default_rows(rt);
+            for (field, _) in rt.required_fields() {
+                assert!(
+                    rows.iter().any(|r| r.field.as_str() == *field),
+                    "{rt} misses {field}"
+                );
+            }
+        }
+        assert_eq!(default_rows(RecordType::Contact).len(), 16);
+        assert_eq!(default_rows(RecordType::Lead).len(), 16);
+    }
+}
