@@ -1,0 +1,138 @@
+//! The control API under `/__emulator/` (no auth, never counted): reset, token expiry, fault
+//! injection, Lead conversion, portal users, duplicate rules and request statistics.
+
+use std::sync::atomic::Ordering;
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use crate::error::SfError;
+use crate::faults::FaultSpec;
+use crate::state::AppState;
+
+fn error(e: SfError) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(e.status)
+        .unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
+    HttpResponse::build(status)
+        .content_type("application/json")
+        .body(e.body())
+}
+
+fn bad_request(message: impl Into<String>) -> HttpResponse {
+    error(SfError::new(400, "INVALID_REQUEST", message))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/__emulator")
+            .route("/reset", web::post().to(reset))
+            .route("/tokens/expire", web::post().to(expire_tokens))
+            .route("/faults", web::post().to(add_fault))
+            .route("/faults", web::delete().to(clear_faults))
+            .route("/leads/{id}/convert", web::post().to(convert_lead))
+            .route("/contacts/{id}/portal-user", web::post().to(portal_user))
+            .route("/duplicate-rules", web::post().to(duplicate_rules))
+            .route("/stats", web::get().to(stats)),
+    );
+}
+
+/// Drops records, faults, duplicate rules, counters and cursors; tokens stay valid.
+async fn reset(state: web::Data<AppState>) -> HttpResponse {
+    state.store.write().clear();
+    state.faults.clear();
+    state.api_used.store(0, Ordering::Release);
+    state.stats.clear();
+    state.cursors.lock().clear();
+    HttpResponse::NoContent().finish()
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ExpireBody {
+    #[serde(default)]
+    refresh_tokens: bool,
+}
+
+async fn expire_tokens(state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+    let parsed: ExpireBody = if body.iter().all(u8::is_ascii_whitespace) {
+        ExpireBody::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(b) => b,
+            Err(e) => return bad_request(format!("invalid body: {e}")),
+        }
+    };
+    state.tokens.expire_all(parsed.refresh_tokens);
+    HttpResponse::NoContent().finish()
+}
+
+async fn add_fault(state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+    let spec: FaultSpec = match serde_json::from_slice(&body) {
+        Ok(s) => s,
+        Err(e) => return bad_request(format!("invalid fault: {e}")),
+    };
+    match state.faults.add(spec) {
+        Ok(()) => HttpResponse::NoContent().finish(),
+        Err(m) => bad_request(m),
+    }
+}
+
+async fn clear_faults(state: web::Data<AppState>) -> HttpResponse {
+    state.faults.clear();
+    HttpResponse::NoContent().finish()
+}
+
+async fn convert_lead(state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
+    let result = state.store.write().convert_lead(&state.schema, &id);
+    match result {
+        Ok((contact, account)) => {
+            HttpResponse::Ok().json(json!({"contactId": contact, "accountId": account}))
+        }
+        Err(e) => error(e),
+    }
+}
+
+async fn portal_user(state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
+    let result = state.store.write().set_portal_user(&state.schema, &id);
+    match result {
+        Ok(_) => HttpResponse::NoContent().finish(),
+        Err(e) => error(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct DuplicateRule {
+    object: String,
+    #[serde(default = "yes")]
+    enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+async fn duplicate_rules(state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+    let rule: DuplicateRule = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return bad_request(format!("invalid duplicate rule: {e}")),
+    };
+    let Some(obj) = state.schema.object_index(&rule.object) else {
+        return bad_request(format!("unknown object {}", rule.object));
+    };
+    state.store.write().set_duplicate_rule(obj, rule.enabled);
+    HttpResponse::NoContent().finish()
+}
+
+async fn stats(state: web::Data<AppState>) -> HttpResponse {
+    let by: Map<String, Value> = state
+        .stats
+        .snapshot()
+        .into_iter()
+        .map(|(k, v)| (k, json!(v)))
+        .collect();
+    HttpResponse::Ok().json(json!({
+        "api_requests_total": state.api_used.load(Ordering::Acquire),
+        "by_endpoint": by,
+        "token_requests": state.stats.token_requests.load(Ordering::Relaxed),
+    }))
+}

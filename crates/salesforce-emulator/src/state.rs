@@ -1,0 +1,138 @@
+//! Shared server state: configuration, schema, the record store, tokens, API counters, faults
+//! and query cursors. Counters are atomics and the store a `RwLock`, so reads never serialise.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+
+use crate::auth::Tokens;
+use crate::config::EmulatorConfig;
+use crate::faults::Faults;
+use crate::rest::Ordered;
+use crate::schema::Schema;
+use crate::store::Store;
+
+/// A server-side query cursor (`nextRecordsUrl`).
+#[derive(Debug)]
+pub struct Cursor {
+    /// Every record of the result, already in REST form.
+    pub records: Vec<Ordered>,
+    pub batch: usize,
+}
+
+/// How many cursors stay open; older ones are dropped, as Salesforce drops a user's oldest.
+const MAX_CURSORS: usize = 200;
+
+#[derive(Default)]
+pub struct Cursors {
+    map: HashMap<String, Arc<Cursor>>,
+    order: VecDeque<String>,
+}
+
+impl Cursors {
+    pub fn insert(&mut self, locator: String, cursor: Cursor) {
+        if self.order.len() >= MAX_CURSORS {
+            if let Some(old) = self.order.pop_front() {
+                self.map.remove(&old);
+            }
+        }
+        self.order.push_back(locator.clone());
+        self.map.insert(locator, Arc::new(cursor));
+    }
+    pub fn get(&self, locator: &str) -> Option<Arc<Cursor>> {
+        self.map.get(locator).cloned()
+    }
+    pub fn clear(&mut self) {
+        self.map.clear();
+        self.order.clear();
+    }
+}
+
+/// Counted REST requests by `METHOD /path/{template}`.
+#[derive(Default)]
+pub struct Stats {
+    by_endpoint: RwLock<HashMap<(&'static str, &'static str), AtomicU64>>,
+    pub token_requests: AtomicU64,
+}
+
+impl Stats {
+    pub fn record(&self, method: &'static str, template: &'static str) {
+        if let Some(c) = self.by_endpoint.read().get(&(method, template)) {
+            c.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        self.by_endpoint
+            .write()
+            .entry((method, template))
+            .or_default()
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn snapshot(&self) -> Vec<(String, u64)> {
+        let mut v: Vec<(String, u64)> = self
+            .by_endpoint
+            .read()
+            .iter()
+            .map(|((m, t), c)| (format!("{m} {t}"), c.load(Ordering::Relaxed)))
+            .collect();
+        v.sort();
+        v
+    }
+
+    pub fn clear(&self) {
+        self.by_endpoint.write().clear();
+        self.token_requests.store(0, Ordering::Relaxed);
+    }
+}
+
+pub struct AppState {
+    pub config: EmulatorConfig,
+    pub base_url: String,
+    pub schema: Schema,
+    pub store: RwLock<Store>,
+    pub tokens: Tokens,
+    pub api_used: AtomicU64,
+    pub stats: Stats,
+    pub faults: Faults,
+    pub cursors: Mutex<Cursors>,
+}
+
+impl AppState {
+    pub fn new(config: EmulatorConfig, base_url: String) -> Self {
+        let schema = Schema::new(&config.custom_fields);
+        let store = RwLock::new(Store::new(&schema));
+        let tokens = Tokens::new(&config);
+        Self {
+            config,
+            base_url,
+            schema,
+            store,
+            tokens,
+            api_used: AtomicU64::new(0),
+            stats: Stats::default(),
+            faults: Faults::default(),
+            cursors: Mutex::new(Cursors::default()),
+        }
+    }
+
+    /// Counts one API request, or refuses it once the daily limit is spent.
+    pub fn try_count(&self) -> bool {
+        let max = self.config.daily_request_limit;
+        self.api_used
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |u| {
+                (u < max).then_some(u + 1)
+            })
+            .is_ok()
+    }
+
+    /// `Sforce-Limit-Info` value.
+    pub fn limit_info(&self) -> String {
+        format!(
+            "api-usage={}/{}",
+            self.api_used.load(Ordering::Acquire),
+            self.config.daily_request_limit
+        )
+    }
+}
