@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod filter;
+pub mod list;
 pub mod patch;
 pub mod path;
 pub mod urn;
@@ -12,6 +13,7 @@ pub mod values;
 
 pub use error::{ScimError, ScimType};
 pub use filter::{parse_filter, AttrPath, CompValue, CompareOp, Filter};
+pub use list::{list_response, project, ListQuery};
 pub use patch::{parse_patch, PatchOpKind, PatchOperation};
 pub use path::{parse_path, PatchPath};
 pub use values::coerce_bool;
