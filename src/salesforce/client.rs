@@ -636,6 +636,9 @@ impl SalesforceClient {
     }
 
     /// `DELETE /sobjects/{object}/{id}`: the record goes to the Recycle Bin.
+    ///
+    /// If a first attempt timed out or failed with a 5xx and the resend answers
+    /// `ENTITY_IS_DELETED`, the first attempt did the work: that counts as success.
     pub async fn delete(&self, object: &str, id: &str) -> Result<(), SfError> {
         check_object(object)?;
         check_id(id)?;
@@ -645,7 +648,11 @@ impl SalesforceClient {
             "/sobjects/{object}/{id}",
             Some(object),
         );
-        self.execute(&call).await.map(|_| ())
+        match self.execute_tracked(&call).await {
+            (Ok(_), _) => Ok(()),
+            (Err(e), true) if e.has_code("ENTITY_IS_DELETED") => Ok(()),
+            (Err(e), _) => Err(e),
+        }
     }
 
     /// `GET /query?q=…`: the first page. `batch_size` (clamped to 200..=2000) asks for smaller
@@ -804,11 +811,18 @@ impl SalesforceClient {
 
     /// Sends an idempotent call, resending retryable failures with backoff.
     async fn execute(&self, call: &Call<'_>) -> Result<Vec<u8>, SfError> {
+        self.execute_tracked(call).await.0
+    }
+
+    /// Like [`Self::execute`], also telling whether the call was resent after an attempt that
+    /// Salesforce may have carried out (so a "not found" may be our own earlier success).
+    async fn execute_tracked(&self, call: &Call<'_>) -> (Result<Vec<u8>, SfError>, bool) {
         let mut attempt = 0u32;
+        let mut resent_after_maybe_done = false;
         loop {
             attempt += 1;
             match self.attempt(call, attempt).await {
-                Ok(body) => return Ok(body),
+                Ok(body) => return (Ok(body), resent_after_maybe_done),
                 Err(f) if f.error.is_retryable() && attempt <= self.inner.max_retries => {
                     let wait = backoff(attempt);
                     tracing::info!(
@@ -822,8 +836,9 @@ impl SalesforceClient {
                         "retrying Salesforce call"
                     );
                     tokio::time::sleep(wait).await;
+                    resent_after_maybe_done |= f.sent;
                 }
-                Err(f) => return Err(f.error),
+                Err(f) => return (Err(f.error), resent_after_maybe_done),
             }
         }
     }

@@ -18,3 +18,6 @@ pub use client::{
 };
 pub use error::{ApiError, SfError};
 pub use soql::{CompareOp, Condition, FieldName, LikePattern, Select, SoqlBuildError, SoqlValue};
+
+#[cfg(test)]
+mod emulator_tests;
