@@ -13,6 +13,9 @@
 //! instead of asking again. The grant runs in its own task so a cancelled request cannot lose a
 //! rotated refresh token halfway.
 //!
+//! A grant the token endpoint refused (`invalid_grant`, `invalid_client`, …) is permanent: it is
+//! not retried, and for 30 s later requests get the same answer without asking again.
+//!
 //! No token, secret, assertion or private key is ever logged or put into an error.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -105,7 +108,14 @@ struct TokenState {
     epoch: u64,
     /// The failure of the latest attempt, handed to the requests that waited for it.
     last_error: Option<SfError>,
+    /// When the latest attempt failed.
+    failed_at: Option<Instant>,
 }
+
+/// After the token endpoint refused our credentials, requests fail with that answer for this
+/// long instead of asking again: a misconfigured bridge must not hammer the token endpoint (and
+/// risk the user being locked out) once per incoming SCIM request. `authenticate()` still asks.
+const AUTH_FAILURE_COOLDOWN: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The token holder shared by all requests of one client.
 pub(crate) struct Auth {
@@ -157,6 +167,7 @@ impl Auth {
                 refresh_token,
                 epoch: 0,
                 last_error: None,
+                failed_at: None,
             }),
             renew_lock: Arc::new(tokio::sync::Mutex::new(())),
             token_requests: AtomicU64::new(0),
@@ -193,6 +204,11 @@ impl Auth {
                     instance_url: st.instance_url.clone(),
                     epoch: st.epoch,
                 });
+            }
+            if let (Some(e @ SfError::Auth { .. }), Some(at)) = (&st.last_error, st.failed_at) {
+                if at.elapsed() < AUTH_FAILURE_COOLDOWN {
+                    return Err(e.clone());
+                }
             }
             st.epoch
         };
@@ -268,6 +284,7 @@ impl Auth {
                 }
                 st.access = Some(granted.access.clone());
                 st.last_error = None;
+                st.failed_at = None;
                 let info = GrantInfo {
                     instance_url: st.instance_url.clone(),
                     grant: granted.grant,
@@ -287,6 +304,7 @@ impl Auth {
                 // tries again rather than sending a dead token.
                 st.access = None;
                 st.last_error = Some(e.clone());
+                st.failed_at = Some(Instant::now());
                 Err(e)
             }
         }

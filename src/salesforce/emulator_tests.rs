@@ -314,6 +314,13 @@ async fn a_refused_refresh_grant_without_a_fallback_is_a_permanent_auth_error() 
     assert!(!err.message().contains("revoked-refresh-token"));
     assert_eq!(token_requests(&em).await, 1, "auth errors are not retried");
     assert_eq!(c.api_calls_made(), 0);
+
+    // The next requests get the same answer without asking the token endpoint again…
+    assert_eq!(c.limits().await.unwrap_err(), err);
+    assert_eq!(token_requests(&em).await, 1);
+    // …while an explicit test connection does ask.
+    assert!(c.authenticate().await.is_err());
+    assert_eq!(token_requests(&em).await, 2);
     em.stop().await;
 }
 
