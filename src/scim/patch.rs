@@ -29,6 +29,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::discovery;
 use super::error::ScimError;
 use super::path::{parse_path, PatchPath};
 use super::urn;
@@ -75,26 +76,11 @@ pub struct PatchOperation {
     pub value: Option<Value>,
 }
 
-/// Multi-valued attributes of RFC 7643 §4.1.2, §4.2 and §4.3 (none in the enterprise extension):
-/// an object value for these is one element, not a set of sub-attributes.
-const MULTI_VALUED: [&str; 10] = [
-    "emails",
-    "phoneNumbers",
-    "ims",
-    "photos",
-    "addresses",
-    "groups",
-    "entitlements",
-    "roles",
-    "x509Certificates",
-    "members",
-];
-
+/// An object value for a multi-valued attribute is one element, not a set of sub-attributes.
+/// `members` is the Group attribute (RFC 7643 §4.2); the rest come from the User definitions.
 fn is_multi_valued(path: &PatchPath) -> bool {
-    !path.is_enterprise()
-        && MULTI_VALUED
-            .iter()
-            .any(|m| m.eq_ignore_ascii_case(&path.attr))
+    discovery::is_multi_valued(&path.attr_path())
+        || (!path.is_enterprise() && path.attr.eq_ignore_ascii_case("members"))
 }
 
 /// Parses and normalises a PATCH body (RFC 7644 §3.5.2).
