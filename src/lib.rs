@@ -6,5 +6,6 @@
 
 pub mod config;
 pub mod mapping;
+pub mod provisioning;
 pub mod salesforce;
 pub mod scim;

@@ -293,7 +293,7 @@ mod tests {
         let mut view = m.view_from_record(&current());
         m.apply_patch(&mut view, &parse_patch(&body).unwrap())
             .unwrap();
-        Value::Object(m.changes_for_update(&view, &current()))
+        Value::Object(m.changes_for_update(&view, &current(), true))
     }
 
     fn ops(list: Value) -> Value {

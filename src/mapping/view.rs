@@ -372,8 +372,9 @@ impl Mapping {
     /// The Salesforce changes that bring `current` in line with `view`, for rows whose update
     /// flag is ticked. A field no updatable row has a value for is cleared, except fields
     /// Salesforce requires (they cannot be blank) and fields a create-only row still feeds.
-    /// Fields the mapping does not name are never touched.
-    pub fn changes_for_update(&self, view: &View, current: &Record) -> Record {
+    /// Fields the mapping does not name are never touched. With `clear_missing` false (linking
+    /// an existing record on create), missing values leave fields as they are.
+    pub fn changes_for_update(&self, view: &View, current: &Record, clear_missing: bool) -> Record {
         let mut out = Record::new();
         for field in self.fields() {
             let rows: Vec<&MappingRow> = self
@@ -394,7 +395,10 @@ impl Mapping {
                     let create_only_has_value = rows
                         .iter()
                         .any(|r| !r.update && view.get(&r.attr).is_some());
-                    if self.record_type.is_required(field.as_str()) || create_only_has_value {
+                    if !clear_missing
+                        || self.record_type.is_required(field.as_str())
+                        || create_only_has_value
+                    {
                         continue;
                     }
                     Value::Null
@@ -509,7 +513,7 @@ mod tests {
                 &json!({"userName": "ada@example.com", "name": {"givenName": "Augusta"}}),
             )
             .unwrap();
-        let changes = m.changes_for_update(&view, &current);
+        let changes = m.changes_for_update(&view, &current, true);
         assert_eq!(
             Value::Object(changes),
             json!({"FirstName": "Augusta", "Title": null})

@@ -1,0 +1,176 @@
+//! The provisioning boundary's failures, and their one translation into SCIM errors.
+//!
+//! What reaches the IdP is a `detail` an admin can act on: which SCIM attribute Salesforce
+//! refused and why, which policy toggle stopped an operation. Causes that are ours (a transport
+//! failure, an unexpected answer) are logged with the connection name and answered with a
+//! short, generic detail.
+
+use crate::mapping::view::Mapping;
+use crate::salesforce::SfError;
+use crate::scim::error::ScimError;
+
+/// Why a provisioning operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProvisionError {
+    /// The request itself is wrong (bad body, bad filter, policy refusal): already a SCIM error.
+    #[error("{0}")]
+    Scim(ScimError),
+    /// Salesforce refused or failed.
+    #[error("{0}")]
+    Salesforce(#[from] SfError),
+}
+
+impl From<ScimError> for ProvisionError {
+    fn from(e: ScimError) -> Self {
+        ProvisionError::Scim(e)
+    }
+}
+
+/// Codes that mean Salesforce refused a value the IdP sent.
+const VALUE_CODES: &[&str] = &[
+    "REQUIRED_FIELD_MISSING",
+    "STRING_TOO_LONG",
+    "INVALID_EMAIL_ADDRESS",
+    "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+    "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+    "FIELD_INTEGRITY_EXCEPTION",
+    "INVALID_CROSS_REFERENCE_KEY",
+    "MALFORMED_ID",
+    "JSON_PARSER_ERROR",
+    "NUMBER_OUTSIDE_VALID_RANGE",
+];
+
+/// Codes that mean the connection's mapping or Salesforce user is misconfigured.
+const CONFIG_CODES: &[&str] = &[
+    "INVALID_FIELD",
+    "INVALID_FIELD_FOR_INSERT_UPDATE",
+    "INVALID_TYPE",
+    "INSUFFICIENT_ACCESS",
+    "INSUFFICIENT_ACCESS_OR_READONLY",
+    "INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY",
+    "API_DISABLED_FOR_ORG",
+    "NOT_FOUND",
+];
+
+impl ProvisionError {
+    /// The SCIM error for this failure. `subject` names the record (`Contact 003…`) for
+    /// messages; `mapping` names the SCIM attributes behind Salesforce fields.
+    pub fn into_scim(self, connection: &str, mapping: &Mapping, subject: &str) -> ScimError {
+        let e = match self {
+            ProvisionError::Scim(e) => return e,
+            ProvisionError::Salesforce(e) => e,
+        };
+        let code = e.code().unwrap_or("").to_string();
+        let sf_message = first_message(&e);
+        let attrs = attributes_of(&e, mapping);
+        match e {
+            SfError::Api { .. } if e.is_not_found() && code != "NOT_FOUND" => {
+                ScimError::not_found(format!("{subject} does not exist (it is deleted in Salesforce)"))
+            }
+            SfError::Api { status: 404, .. } if code == "NOT_FOUND" || code.is_empty() => {
+                ScimError::not_found(format!("{subject} does not exist"))
+            }
+            SfError::Api { .. } if code == "REQUIRED_FIELD_MISSING" => ScimError::invalid_value(format!(
+                "Salesforce requires a value for {attrs}: {sf_message}. Send it, or give the mapping row a `default`."
+            )),
+            SfError::Api { .. } if VALUE_CODES.contains(&code.as_str()) => ScimError::invalid_value(
+                format!("Salesforce refused the value of {attrs} ({code}): {sf_message}"),
+            ),
+            SfError::Api { .. } if code == "DUPLICATE_VALUE" || code == "DUPLICATES_DETECTED" => {
+                ScimError::uniqueness(format!(
+                    "Salesforce reports a duplicate ({code}): {sf_message}"
+                ))
+            }
+            SfError::Api { .. } if code == "CANNOT_UPDATE_CONVERTED_LEAD" => ScimError::conflict(
+                format!("{subject} was converted to a Contact and can no longer be changed ({code})"),
+            ),
+            SfError::Api { .. } if code == "DELETE_FAILED" => ScimError::conflict(format!(
+                "Salesforce refused to delete {subject} ({code}): {sf_message}"
+            )),
+            SfError::Api { .. } if code == "REQUEST_LIMIT_EXCEEDED" => ScimError::too_many_requests(
+                "the Salesforce org has used up its API requests (REQUEST_LIMIT_EXCEEDED); provisioning resumes when its allowance recovers",
+            ),
+            SfError::Api { .. } if code == "INVALID_SESSION_ID" => {
+                tracing::error!(connection, error = %e, "Salesforce refused the renewed session");
+                ScimError::bad_gateway(format!(
+                    "Salesforce refused the bridge's session for connection '{connection}'; run `scim-bridge test-connection`"
+                ))
+            }
+            SfError::Api { .. } if CONFIG_CODES.contains(&code.as_str()) => {
+                tracing::error!(connection, error = %e, "Salesforce refused the connection's mapping or permissions");
+                ScimError::bad_gateway(format!(
+                    "Salesforce refused the request ({code}): {sf_message}. Check connection '{connection}' with `scim-bridge test-connection`."
+                ))
+            }
+            SfError::Api { .. } if e.is_retryable() => {
+                tracing::warn!(connection, error = %e, "Salesforce is busy");
+                ScimError::service_unavailable(format!(
+                    "Salesforce is temporarily unavailable ({}); nothing was lost, try again",
+                    if code.is_empty() { "HTTP error".to_string() } else { code }
+                ))
+            }
+            SfError::Api { status, .. } if status == 400 => ScimError::invalid_value(format!(
+                "Salesforce refused the request ({code}): {sf_message}"
+            )),
+            SfError::Auth { ref error, .. } => {
+                tracing::error!(connection, error = %e, "Salesforce refused the OAuth grant");
+                ScimError::bad_gateway(format!(
+                    "Salesforce refused the bridge's credentials ({error}) for connection '{connection}'; run `scim-bridge test-connection` to see what to fix"
+                ))
+            }
+            SfError::Transport(_) => {
+                tracing::error!(connection, error = %e, "Salesforce could not be reached");
+                ScimError::service_unavailable("Salesforce could not be reached; try again")
+            }
+            SfError::NotConfigured(_) => {
+                tracing::error!(connection, error = %e, "connection cannot obtain a Salesforce token");
+                ScimError::internal(format!(
+                    "connection '{connection}' has no usable Salesforce credentials; run `scim-bridge check-config`"
+                ))
+            }
+            other => {
+                tracing::error!(connection, error = %other, "unexpected Salesforce failure");
+                ScimError::bad_gateway("Salesforce answered something the bridge did not expect; see the bridge's log")
+            }
+        }
+    }
+}
+
+fn first_message(e: &SfError) -> String {
+    match e {
+        SfError::Api { errors, .. } => errors
+            .first()
+            .map(|a| a.message.clone())
+            .unwrap_or_default(),
+        other => other.message(),
+    }
+}
+
+/// "name.familyName (Salesforce field LastName)" for the fields an error names.
+fn attributes_of(e: &SfError, mapping: &Mapping) -> String {
+    let SfError::Api { errors, .. } = e else {
+        return "a field".to_string();
+    };
+    let mut parts: Vec<String> = Vec::new();
+    for field in errors.iter().flat_map(|a| a.fields.iter()) {
+        let attrs: Vec<String> = mapping
+            .rows
+            .iter()
+            .filter(|r| r.field.as_str().eq_ignore_ascii_case(field))
+            .map(|r| r.attr.to_string())
+            .collect();
+        let part = if attrs.is_empty() {
+            format!("Salesforce field {field}")
+        } else {
+            format!("{} (Salesforce field {field})", attrs.join(" / "))
+        };
+        if !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
+    if parts.is_empty() {
+        "a field".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
