@@ -956,6 +956,24 @@ mod tests {
     }
 
     #[test]
+    fn extra_whitespace_and_missing_spaces_around_brackets_and_quotes_are_tolerated() {
+        assert_eq!(
+            p("  userName\teq   \"x\"  "),
+            cmp("userName", CompareOp::Eq, s("x"))
+        );
+        assert_eq!(p(r#"title eq"x""#), cmp("title", CompareOp::Eq, s("x")));
+        assert_eq!(
+            p(r#"(title pr)and(userName eq "x")"#),
+            p(r#"title pr and userName eq "x""#)
+        );
+    }
+
+    #[test]
+    fn an_attribute_called_not_is_still_an_attribute_when_no_group_follows() {
+        assert_eq!(p("not pr"), Filter::Present(AttrPath::simple("not")));
+    }
+
+    #[test]
     fn present_parses() {
         assert_eq!(p("title pr"), Filter::Present(AttrPath::simple("title")));
         assert_eq!(

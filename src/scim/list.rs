@@ -637,6 +637,11 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_parameter_takes_the_last_value() {
+        assert_eq!(qs("count=5&count=7").count, Some(7));
+    }
+
+    #[test]
     fn unknown_parameters_are_ignored() {
         assert_eq!(qs("foo=bar&_=123"), ListQuery::default());
     }

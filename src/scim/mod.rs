@@ -1,7 +1,17 @@
 //! SCIM 2.0 protocol (RFC 7643/7644), independent of HTTP framework and of Salesforce.
 //!
-//! Components: [`error`] (§3.12 error bodies), [`filter`] (§3.4.2.2 filter grammar), [`urn`]
-//! (schema URNs and the media type).
+//! Components, each a pure function of its input:
+//! - [`error`]: the RFC 7644 §3.12 error body, [`ScimError`], returned by every parser here.
+//! - [`filter`]: the §3.4.2.2 filter grammar (tree, parser with positions and limits, `Display`).
+//! - [`path`]: PATCH paths (§3.5.2), sharing the filter parser.
+//! - [`patch`]: PATCH bodies (§3.5.2), normalised to one operation per attribute.
+//! - [`list`]: list/search requests (§3.4.2, §3.4.3), ListResponse, attribute projection.
+//! - [`values`]: tolerant readers for client-typed values (`"False"` booleans, `manager`).
+//! - [`discovery`]: ServiceProviderConfig, ResourceTypes, Schemas (RFC 7643 §5-§7).
+//! - [`urn`]: schema and message URNs, `application/scim+json`.
+//!
+//! How each client quirk from `reference/scim-clients.md` is absorbed is written in the module
+//! docs of `filter`, `patch` and `list`.
 
 pub mod discovery;
 pub mod error;

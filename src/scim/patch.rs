@@ -354,6 +354,34 @@ mod tests {
     }
 
     #[test]
+    fn a_typical_entra_update_with_several_capitalised_ops_parses_in_order() {
+        let got = ops(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [
+                {"op": "Replace", "path": "displayName", "value": "Ada L"},
+                {"op": "Add", "path": "emails[type eq \"work\"].value", "value": "ada@example.com"},
+                {"op": "Replace", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "+1 555"},
+                {"op": "Replace", "path": "addresses[type eq \"work\"].postalCode", "value": "75001"},
+                {"op": "Add", "path": format!("{ENT}:department"), "value": "R&D"},
+                {"op": "Remove", "path": "title"}
+            ]
+        }));
+        let paths: Vec<String> = flat(&got).into_iter().map(|(_, p, _)| p).collect();
+        assert_eq!(
+            paths,
+            vec![
+                "displayName".to_string(),
+                r#"emails[type eq "work"].value"#.into(),
+                r#"phoneNumbers[type eq "mobile"].value"#.into(),
+                r#"addresses[type eq "work"].postalCode"#.into(),
+                format!("{ENT}:department"),
+                "title".into(),
+            ]
+        );
+        assert_eq!(got[5].op, PatchOpKind::Remove);
+    }
+
+    #[test]
     fn op_keywords_are_case_insensitive() {
         for (kw, kind) in [
             ("add", PatchOpKind::Add),
