@@ -13,7 +13,7 @@ pub struct SfError {
     /// errors such as `INVALID_SESSION_ID` or `NOT_FOUND`, which carry no `fields` key.
     pub fields: Option<Vec<String>>,
     /// Extra keys (the `duplicateResult` of `DUPLICATES_DETECTED`).
-    pub extra: Option<(&'static str, Value)>,
+    pub extra: Option<Box<(&'static str, Value)>>,
 }
 
 impl SfError {
@@ -68,7 +68,8 @@ impl SfError {
         if let Some(fields) = &self.fields {
             m.insert("fields".into(), json!(fields));
         }
-        if let Some((k, v)) = &self.extra {
+        if let Some(extra) = &self.extra {
+            let (k, v) = &**extra;
             m.insert((*k).to_string(), v.clone());
         }
         Value::Object(m)
@@ -84,7 +85,8 @@ impl SfError {
             "fields".into(),
             json!(self.fields.clone().unwrap_or_default()),
         );
-        if let Some((k, v)) = &self.extra {
+        if let Some(extra) = &self.extra {
+            let (k, v) = &**extra;
             m.insert((*k).to_string(), v.clone());
         }
         Value::Object(m)

@@ -612,7 +612,7 @@ fn duplicates_detected(object: &str, hit_id: &str, version: u32) -> SfError {
         code: "DUPLICATES_DETECTED",
         message: message.to_string(),
         fields: Some(Vec::new()),
-        extra: Some(("duplicateResult", result)),
+        extra: Some(Box::new(("duplicateResult", result))),
     }
 }
 

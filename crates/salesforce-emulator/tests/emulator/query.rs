@@ -1,0 +1,180 @@
+//! Queries through the SOQL engine: paging, escapes, case-insensitive equality, OFFSET limits,
+//! queryAll and COUNT().
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+fn q(soql: &str) -> String {
+    format!(
+        "/query?q={}",
+        url::form_urlencoded::byte_serialize(soql.as_bytes()).collect::<String>()
+    )
+}
+
+async fn seed(org: &Org, n: usize) {
+    for chunk in (0..n).collect::<Vec<_>>().chunks(200) {
+        let records: Vec<Value> = chunk
+            .iter()
+            .map(|i| json!({"attributes": {"type": "Contact"}, "LastName": format!("P{i:04}")}))
+            .collect();
+        let r = org
+            .post("/composite/sobjects", json!({"records": records}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn a_thousand_rows_page_through_next_records_url_at_batch_size_200() {
+    let org = Org::start().await;
+    seed(&org, 1000).await;
+    let first = org
+        .raw(
+            Method::GET,
+            &format!(
+                "{V}{}",
+                q("SELECT Id, LastName FROM Contact ORDER BY LastName")
+            ),
+            Some(&org.token.clone()),
+            &[("Sforce-Query-Options", "batchSize=200")],
+            None,
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!(first.body["totalSize"], 1000);
+    assert_eq!(first.body["done"], false);
+    let mut seen: Vec<String> = Vec::new();
+    let mut page = first.body;
+    let mut pages = 1;
+    loop {
+        for r in page["records"].as_array().unwrap() {
+            assert_eq!(r["attributes"]["type"], "Contact");
+            seen.push(r["LastName"].as_str().unwrap().to_string());
+        }
+        if page["done"] == true {
+            assert!(page.get("nextRecordsUrl").is_none());
+            break;
+        }
+        let next = page["nextRecordsUrl"].as_str().unwrap().to_string();
+        assert!(next.starts_with("/services/data/v60.0/query/"));
+        page = org
+            .raw(Method::GET, &next, Some(&org.token.clone()), &[], None)
+            .await
+            .body;
+        pages += 1;
+    }
+    assert_eq!(pages, 5);
+    assert_eq!(seen.len(), 1000);
+    assert_eq!(seen[0], "P0000");
+    assert_eq!(seen[999], "P0999");
+    assert_eq!(org.stats().await["by_endpoint"]["GET /query/{locator}"], 4);
+}
+
+#[tokio::test]
+async fn an_escaped_quote_in_like_finds_o_brien() {
+    let org = Org::start().await;
+    org.create("Contact", json!({"LastName": "O'Brien"})).await;
+    org.create("Contact", json!({"LastName": "Obama"})).await;
+    let r = org
+        .get(&q(
+            r"SELECT Id, LastName FROM Contact WHERE LastName LIKE 'O\'Br%'",
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["totalSize"], 1);
+    assert_eq!(r.body["records"][0]["LastName"], "O'Brien");
+}
+
+#[tokio::test]
+async fn text_equality_ignores_case() {
+    let org = Org::start().await;
+    let id = org
+        .create(
+            "Contact",
+            json!({"LastName": "Lovelace", "Email": "ada@x.com"}),
+        )
+        .await;
+    let r = org
+        .get(&q("SELECT Id FROM Contact WHERE Email = 'ADA@X.COM'"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["totalSize"], 1);
+    assert_eq!(r.body["records"][0]["Id"], id.as_str());
+    assert_eq!(
+        r.body["records"][0]["attributes"]["url"],
+        format!("{V}/sobjects/Contact/{id}")
+    );
+}
+
+#[tokio::test]
+async fn an_offset_above_2000_is_number_outside_valid_range() {
+    let org = Org::start().await;
+    let r = org.get(&q("SELECT Id FROM Contact OFFSET 2001")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body[0]["errorCode"], "NUMBER_OUTSIDE_VALID_RANGE");
+}
+
+#[tokio::test]
+async fn trailing_garbage_is_malformed_query() {
+    let org = Org::start().await;
+    let r = org.get(&q("SELECT Id FROM Contact garbage here")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body[0]["errorCode"], "MALFORMED_QUERY");
+    assert!(r.body[0]["message"].is_string());
+}
+
+#[tokio::test]
+async fn query_hides_deleted_rows_and_query_all_shows_them() {
+    let org = Org::start().await;
+    let keep = org.create("Contact", json!({"LastName": "Keep"})).await;
+    let gone = org.create("Contact", json!({"LastName": "Gone"})).await;
+    org.delete(&format!("/sobjects/Contact/{gone}")).await;
+    let r = org.get(&q("SELECT Id, IsDeleted FROM Contact")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["totalSize"], 1);
+    assert_eq!(r.body["records"][0]["Id"], keep.as_str());
+    let all = org
+        .get(&format!(
+            "/queryAll?q={}",
+            url::form_urlencoded::byte_serialize(b"SELECT Id, IsDeleted FROM Contact ORDER BY Id")
+                .collect::<String>()
+        ))
+        .await;
+    assert_eq!(all.body["totalSize"], 2);
+    assert_eq!(all.body["records"][1]["IsDeleted"], true);
+}
+
+#[tokio::test]
+async fn count_answers_total_size_and_no_records() {
+    let org = Org::start().await;
+    seed(&org, 3).await;
+    let r = org.get(&q("SELECT COUNT() FROM Contact")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body, json!({"totalSize": 3, "done": true, "records": []}));
+}
+
+#[tokio::test]
+async fn the_attributes_url_names_the_record_even_without_selecting_id() {
+    let org = Org::start().await;
+    let id = org.create("Contact", json!({"LastName": "Url"})).await;
+    let r = org.get(&q("SELECT LastName FROM Contact")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        r.body["records"][0]["attributes"]["url"],
+        format!("{V}/sobjects/Contact/{id}")
+    );
+    assert!(r.body["records"][0].get("Id").is_none());
+}
+
+#[tokio::test]
+async fn an_unknown_locator_is_invalid_query_locator() {
+    let org = Org::start().await;
+    let r = org.get("/query/01gXXXXXXXXXXXXXXX-200").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        r.body,
+        err("INVALID_QUERY_LOCATOR", "invalid query locator")
+    );
+}
