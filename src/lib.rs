@@ -5,7 +5,10 @@
 //! (policy and attribute mapping) → [`salesforce`] (REST client).
 
 pub mod config;
+pub mod demo;
+pub mod http;
 pub mod mapping;
 pub mod provisioning;
 pub mod salesforce;
 pub mod scim;
+pub mod testconn;

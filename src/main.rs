@@ -1,1 +1,171 @@
-fn main() {}
+//! The `scim-bridge` command line: `serve`, `demo`, `test-connection`, `check-config`.
+//! Thin: parse arguments, set up logging, hand over to the library.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use scim_bridge::config::{self, LogFormat};
+use scim_bridge::http::{self, Application};
+use scim_bridge::{demo, testconn};
+
+#[derive(Parser)]
+#[command(
+    name = "scim-bridge",
+    version,
+    about = "SCIM 2.0 server that provisions PingOne, Entra ID, Okta or OneLogin users into Salesforce as Leads or Contacts"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the bridge with a configuration file (environment variables SCIM_BRIDGE_… override it).
+    Serve {
+        /// The TOML configuration (see config.example.toml).
+        #[arg(long, short, env = "SCIM_BRIDGE_CONFIG")]
+        config: PathBuf,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        workers: Option<usize>,
+    },
+    /// Run the bridge against the built-in Salesforce emulator, ready for curl.
+    Demo {
+        /// Port for the bridge.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Port for the Salesforce emulator (0 picks a free one).
+        #[arg(long, default_value_t = 0)]
+        salesforce_port: u16,
+        /// The bearer token the IdP side must send.
+        #[arg(long, default_value = demo::DEFAULT_TOKEN)]
+        token: String,
+    },
+    /// Check each connection against Salesforce and say exactly what is wrong.
+    TestConnection {
+        #[arg(long, short, env = "SCIM_BRIDGE_CONFIG")]
+        config: PathBuf,
+        /// Only this connection (default: all).
+        #[arg(long)]
+        connection: Option<String>,
+    },
+    /// Validate a configuration file and list every problem, by key.
+    CheckConfig {
+        #[arg(long, short, env = "SCIM_BRIDGE_CONFIG")]
+        config: PathBuf,
+    },
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Cli::parse()).await {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::CheckConfig { config } => match config::load(&config) {
+            Ok(cfg) => {
+                println!(
+                    "{}: OK ({} connection(s): {})",
+                    config.display(),
+                    cfg.connections.len(),
+                    cfg.connections
+                        .iter()
+                        .map(|c| format!("{} → {}", c.name, c.record_type))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("{}: {e}", config.display());
+                Ok(ExitCode::FAILURE)
+            }
+        },
+        Command::TestConnection { config, connection } => {
+            let cfg = config::load(&config).map_err(|e| e.to_string())?;
+            init_logging(cfg.log_format);
+            let conns = http::connections(&cfg).map_err(|e| e.to_string())?;
+            let selected: Vec<_> = conns
+                .iter()
+                .filter(|c| connection.as_deref().is_none_or(|n| n == c.name()))
+                .collect();
+            if selected.is_empty() {
+                return Err(format!(
+                    "no connection named '{}' in {}",
+                    connection.unwrap_or_default(),
+                    config.display()
+                ));
+            }
+            let mut ok = true;
+            for c in selected {
+                let report = testconn::run(c).await;
+                print!("{}", report.render());
+                ok &= report.ok;
+            }
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Serve { config, workers } => {
+            let cfg = config::load(&config).map_err(|e| e.to_string())?;
+            init_logging(cfg.log_format);
+            let listener = TcpListener::bind(cfg.listen)
+                .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
+            let app = Application::build(&cfg, listener, workers).map_err(|e| e.to_string())?;
+            tracing::info!(
+                port = app.port(),
+                connections = cfg.connections.len(),
+                "scim-bridge listening"
+            );
+            app.run_until_stopped().await.map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo {
+            port,
+            salesforce_port,
+            token,
+        } => {
+            init_logging(LogFormat::Text);
+            let emulator = demo::start_emulator(salesforce_port)
+                .await
+                .map_err(|e| format!("cannot start the Salesforce emulator: {e}"))?;
+            let sf_url = emulator.base_url().to_string();
+            let listen = format!("127.0.0.1:{port}");
+            let cfg = demo::demo_config(&listen, &sf_url, &token).map_err(|e| e.to_string())?;
+            let listener = TcpListener::bind(cfg.listen)
+                .map_err(|e| format!("cannot listen on {listen}: {e} (choose another --port)"))?;
+            let app = Application::build(&cfg, listener, Some(2)).map_err(|e| e.to_string())?;
+            let bridge_url = format!("http://127.0.0.1:{}", app.port());
+            println!("{}", demo::banner(&bridge_url, &sf_url, &token));
+            let handle = app.handle();
+            let server = tokio::spawn(app.run_until_stopped());
+            let _ = tokio::signal::ctrl_c().await;
+            handle.stop(true).await;
+            let _ = server.await;
+            emulator.stop().await;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

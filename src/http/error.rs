@@ -1,0 +1,75 @@
+//! The one mapping from a SCIM error to an HTTP response (RFC 7644 §3.12).
+//!
+//! Every failure the server answers, including unknown routes, wrong methods, bad JSON and
+//! authentication failures, goes through [`HttpError`], so the IdP always reads a SCIM error
+//! body with `status` as a string and `application/scim+json`.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::scim::error::ScimError;
+use crate::scim::urn::SCIM_CONTENT_TYPE;
+
+/// A SCIM error on its way out.
+#[derive(Debug)]
+pub struct HttpError(pub ScimError);
+
+impl std::fmt::Display for HttpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl From<ScimError> for HttpError {
+    fn from(e: ScimError) -> Self {
+        HttpError(e)
+    }
+}
+
+/// How long an IdP should wait after a 429 or 503. Salesforce itself sends no `Retry-After`;
+/// a minute keeps Entra (which honours it) from hammering an org that is out of API requests.
+const RETRY_AFTER_SECS: &str = "60";
+
+impl ResponseError for HttpError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(SCIM_CONTENT_TYPE),
+        ));
+        match self.0.status {
+            401 => {
+                res.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"scim-bridge\""),
+                ));
+            }
+            429 | 503 => {
+                res.insert_header((
+                    header::RETRY_AFTER,
+                    HeaderValue::from_static(RETRY_AFTER_SECS),
+                ));
+            }
+            _ => {}
+        }
+        if self.0.status >= 500 {
+            tracing::warn!(status = self.0.status, detail = %self.0.detail, "request failed");
+        } else {
+            tracing::info!(status = self.0.status, detail = %self.0.detail, "request refused");
+        }
+        res.body(self.0.to_json().to_string())
+    }
+}
+
+/// The answer for a path the server does not serve.
+pub async fn not_found() -> HttpResponse {
+    HttpError(ScimError::not_found(
+        "no such endpoint: SCIM resources are served under /scim/v2/{connection}/ (Users, ServiceProviderConfig, ResourceTypes, Schemas)",
+    ))
+    .error_response()
+}

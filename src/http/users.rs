@@ -1,0 +1,296 @@
+//! Handlers for `/scim/v2/{connection}/…`: Users (RFC 7644 §3.3–§3.6) and the discovery
+//! endpoints (§4). Each resolves the connection, checks credentials, parses the input, calls
+//! provisioning, and sets the SCIM response headers (`Location`, `ETag`, notices).
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::Value;
+use tracing::Instrument;
+
+use super::{json_body, scim_response, AppState, HttpError};
+use crate::provisioning::{Connection, Ctx, Outcome};
+use crate::scim::discovery;
+use crate::scim::error::ScimError;
+use crate::scim::list::{list_response, project, ListQuery};
+use crate::scim::patch::parse_patch;
+
+/// The header that explains policy decisions the response alone cannot show.
+pub const NOTICE_HEADER: &str = "x-scim-bridge-notice";
+
+/// `scheme://host/scim/v2/{connection}` as the client reached us (honouring `Forwarded` /
+/// `X-Forwarded-*` from a load balancer), for `meta.location`.
+fn base_url(req: &HttpRequest, conn: &Connection) -> String {
+    let info = req.connection_info();
+    format!(
+        "{}://{}/scim/v2/{}",
+        info.scheme(),
+        info.host(),
+        conn.name()
+    )
+}
+
+fn id_of(req: &HttpRequest) -> String {
+    req.match_info().get("id").unwrap_or_default().to_string()
+}
+
+fn if_match(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn span(conn: &Connection, op: &'static str) -> tracing::Span {
+    tracing::info_span!("scim", connection = %conn.name(), op)
+}
+
+/// A User response with its `ETag` (RFC 7644 §3.14) and any policy notices.
+fn user_response(status: StatusCode, resource: &Value, notices: &[String]) -> HttpResponse {
+    let mut res = scim_response(status, resource);
+    if let Some(v) = resource["meta"]["version"]
+        .as_str()
+        .and_then(|v| HeaderValue::from_str(v).ok())
+    {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    add_notices(&mut res, notices);
+    res
+}
+
+fn add_notices(res: &mut HttpResponse, notices: &[String]) {
+    if notices.is_empty() {
+        return;
+    }
+    for n in notices {
+        tracing::info!(notice = %n, "policy notice");
+    }
+    // Header values must be visible ASCII; notices are ours, but stay safe.
+    let text: String = notices
+        .join("; ")
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&text) {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static(NOTICE_HEADER), v);
+    }
+}
+
+fn attribute_params(req: &HttpRequest) -> Result<(Vec<String>, Vec<String>), ScimError> {
+    let q = ListQuery::from_query_string(req.query_string())?;
+    Ok((q.attributes, q.excluded_attributes))
+}
+
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, HttpError> {
+    let conn = state.connection(&req)?;
+    let q = ListQuery::from_query_string(req.query_string())?;
+    let base = base_url(&req, &conn);
+    let body = conn
+        .list(&Ctx { base_url: &base }, &q)
+        .instrument(span(&conn, "list"))
+        .await?;
+    Ok(scim_response(StatusCode::OK, &body))
+}
+
+pub async fn search(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, HttpError> {
+    let conn = state.connection(&req)?;
+    let q = ListQuery::from_search_request(&json_body(&req, payload).await?)?;
+    let base = base_url(&req, &conn);
+    let body = conn
+        .list(&Ctx { base_url: &base }, &q)
+        .instrument(span(&conn, "search"))
+        .await?;
+    Ok(scim_response(StatusCode::OK, &body))
+}
+
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, HttpError> {
+    let conn = state.connection(&req)?;
+    let body = json_body(&req, payload).await?;
+    let base = base_url(&req, &conn);
+    let Outcome { resource, notices } = conn
+        .create(&Ctx { base_url: &base }, &body)
+        .instrument(span(&conn, "create"))
+        .await?;
+    let mut res = user_response(StatusCode::CREATED, &resource, &notices);
+    if let Some(loc) = resource["meta"]["location"]
+        .as_str()
+        .and_then(|l| HeaderValue::from_str(l).ok())
+    {
+        res.headers_mut().insert(header::LOCATION, loc);
+    }
+    Ok(res)
+}
+
+pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, HttpError> {
+    let conn = state.connection(&req)?;
+    let (attributes, excluded) = attribute_params(&req)?;
+    let base = base_url(&req, &conn);
+    let resource = conn
+        .get(&Ctx { base_url: &base }, &id_of(&req))
+        .instrument(span(&conn, "get"))
+        .await?;
+    let shown = project(&resource, &attributes, &excluded);
+    let mut res = user_response(StatusCode::OK, &shown, &[]);
+    // The ETag describes the resource, even when the projection left `meta` out.
+    if let Some(v) = resource["meta"]["version"]
+        .as_str()
+        .and_then(|v| HeaderValue::from_str(v).ok())
+    {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    Ok(res)
+}
+
+pub async fn replace(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, HttpError> {
+    let conn = state.connection(&req)?;
+    let body = json_body(&req, payload).await?;
+    let base = base_url(&req, &conn);
+    let Outcome { resource, notices } = conn
+        .replace(
+            &Ctx { base_url: &base },
+            &id_of(&req),
+            &body,
+            if_match(&req).as_deref(),
+        )
+        .instrument(span(&conn, "replace"))
+        .await?;
+    Ok(user_response(StatusCode::OK, &resource, &notices))
+}
+
+pub async fn patch(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, HttpError> {
+    let conn = state.connection(&req)?;
+    let ops = parse_patch(&json_body(&req, payload).await?)?;
+    let base = base_url(&req, &conn);
+    let Outcome { resource, notices } = conn
+        .patch(
+            &Ctx { base_url: &base },
+            &id_of(&req),
+            &ops,
+            if_match(&req).as_deref(),
+        )
+        .instrument(span(&conn, "patch"))
+        .await?;
+    // RFC 7644 §3.5.2: 200 with the resource (clients such as Entra read it back).
+    Ok(user_response(StatusCode::OK, &resource, &notices))
+}
+
+pub async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, HttpError> {
+    let conn = state.connection(&req)?;
+    let removal = conn
+        .delete(&id_of(&req), if_match(&req).as_deref())
+        .instrument(span(&conn, "delete"))
+        .await?;
+    let mut res = HttpResponse::NoContent().finish();
+    add_notices(&mut res, &removal.notices);
+    Ok(res)
+}
+
+fn supported(conn: &Connection) -> Vec<String> {
+    let mut out: Vec<String> = conn
+        .mapping
+        .rows
+        .iter()
+        .map(|r| r.attr.to_string())
+        .collect();
+    out.push("active".to_string());
+    out
+}
+
+pub async fn service_provider_config(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, HttpError> {
+    let conn = state.connection(&req)?;
+    let basic = conn.config.inbound.basic.is_some();
+    let body = discovery::service_provider_config_with(
+        &base_url(&req, &conn),
+        conn.max_results,
+        true,
+        basic,
+    );
+    Ok(scim_response(StatusCode::OK, &body))
+}
+
+fn discovery_list(items: Vec<Value>) -> Value {
+    let n = items.len() as u64;
+    list_response(n, 1, items)
+}
+
+fn find_by_id(items: Vec<Value>, id: &str, what: &str) -> Result<Value, HttpError> {
+    items
+        .into_iter()
+        .find(|i| i["id"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(id)))
+        .ok_or_else(|| ScimError::not_found(format!("no {what} with id '{id}'")).into())
+}
+
+pub async fn resource_types(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, HttpError> {
+    let conn = state.connection(&req)?;
+    let s = supported(&conn);
+    let refs: Vec<&str> = s.iter().map(String::as_str).collect();
+    let items = discovery::resource_types(&base_url(&req, &conn), &refs);
+    Ok(scim_response(StatusCode::OK, &discovery_list(items)))
+}
+
+pub async fn resource_type(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, HttpError> {
+    let conn = state.connection(&req)?;
+    let s = supported(&conn);
+    let refs: Vec<&str> = s.iter().map(String::as_str).collect();
+    let items = discovery::resource_types(&base_url(&req, &conn), &refs);
+    let item = find_by_id(items, &id_of(&req), "ResourceType")?;
+    Ok(scim_response(StatusCode::OK, &item))
+}
+
+pub async fn schemas(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, HttpError> {
+    let conn = state.connection(&req)?;
+    let s = supported(&conn);
+    let refs: Vec<&str> = s.iter().map(String::as_str).collect();
+    let items = discovery::schemas(&base_url(&req, &conn), &refs);
+    Ok(scim_response(StatusCode::OK, &discovery_list(items)))
+}
+
+pub async fn schema(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, HttpError> {
+    let conn = state.connection(&req)?;
+    let s = supported(&conn);
+    let refs: Vec<&str> = s.iter().map(String::as_str).collect();
+    let items = discovery::schemas(&base_url(&req, &conn), &refs);
+    let item = find_by_id(items, &id_of(&req), "Schema")?;
+    Ok(scim_response(StatusCode::OK, &item))
+}

@@ -1,0 +1,292 @@
+//! "Test connection": checks a connection against its Salesforce org and says exactly what is
+//! wrong and how to fix it. Used by `scim-bridge test-connection` and by
+//! `POST /admin/connections/{name}/test`.
+//!
+//! The checks run in order and stop at the first one later checks depend on (no token → no
+//! API call can work).
+
+use serde::Serialize;
+
+use crate::provisioning::Connection;
+use crate::salesforce::{Describe, SfError};
+
+/// One check's result.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Check {
+    pub name: &'static str,
+    pub ok: bool,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+/// Every check for one connection.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Report {
+    pub connection: String,
+    pub ok: bool,
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    /// A human-readable rendering for the terminal.
+    pub fn render(&self) -> String {
+        let mut out = format!("connection '{}':\n", self.connection);
+        for c in &self.checks {
+            out.push_str(&format!(
+                "  [{}] {}: {}\n",
+                if c.ok { "PASS" } else { "FAIL" },
+                c.name,
+                c.detail
+            ));
+            if let Some(fix) = &c.fix {
+                out.push_str(&format!("         fix: {fix}\n"));
+            }
+        }
+        out.push_str(if self.ok {
+            "  result: ready to provision\n"
+        } else {
+            "  result: NOT ready, see the fixes above\n"
+        });
+        out
+    }
+}
+
+fn pass(name: &'static str, detail: impl Into<String>) -> Check {
+    Check {
+        name,
+        ok: true,
+        detail: detail.into(),
+        fix: None,
+    }
+}
+
+fn fail(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+    Check {
+        name,
+        ok: false,
+        detail: detail.into(),
+        fix: Some(fix.into()),
+    }
+}
+
+/// What to do about a failed grant, by Salesforce's OAuth error.
+fn grant_fix(e: &SfError, key: &str) -> String {
+    match e {
+        SfError::Auth { error, description } if error == "invalid_client" || description.contains("client") => format!(
+            "the connected app's consumer key or secret is wrong: check {key}.client_id and {key}.client_secret"
+        ),
+        SfError::Auth { error, .. } if error == "invalid_grant" => format!(
+            "the refresh token is expired or revoked (or the JWT is not accepted): issue a new refresh token into {key}.refresh_token, or configure {key}.jwt_username + jwt_private_key_file, which never expire"
+        ),
+        SfError::Auth { error, .. } if error == "unsupported_grant_type" => format!(
+            "the org does not allow this OAuth flow for the app: enable it on the connected app, or configure another credential in {key}"
+        ),
+        SfError::Transport(_) => format!(
+            "Salesforce could not be reached: check {key}.domain (your My Domain URL) and the network path to it"
+        ),
+        SfError::NotConfigured(_) => format!(
+            "no way to obtain a token: set {key}.refresh_token (+ client_secret), client_secret alone, or jwt_username + jwt_private_key_file"
+        ),
+        _ => format!("check the credentials in {key}"),
+    }
+}
+
+/// Runs every check for `conn`.
+pub async fn run(conn: &Connection) -> Report {
+    let key = format!("connections.{}.salesforce", conn.name());
+    let mut checks = Vec::new();
+    let config = &conn.config.salesforce;
+    let can_grant = config.refresh_token.is_some()
+        || config.client_secret.is_some()
+        || config.jwt_private_key.is_some();
+    if can_grant {
+        match conn.client.authenticate().await {
+            Ok(info) => checks.push(pass(
+                "token",
+                format!(
+                    "obtained an access token with the {} grant{}; instance {}",
+                    info.grant,
+                    if info.rotated_refresh_token {
+                        " (the org rotates refresh tokens: run one replica, or use JWT bearer)"
+                    } else {
+                        ""
+                    },
+                    info.instance_url
+                ),
+            )),
+            Err(e) => {
+                checks.push(fail("token", e.to_string(), grant_fix(&e, &key)));
+                return finish(conn, checks);
+            }
+        }
+    } else {
+        checks.push(pass(
+            "token",
+            "no refresh credentials configured: using the configured access token as is (it will stop working when its session expires)",
+        ));
+    }
+    match conn.client.limits().await {
+        Ok(limits) => {
+            let daily = &limits["DailyApiRequests"];
+            checks.push(pass(
+                "api",
+                format!(
+                    "REST API {} reachable; daily API requests remaining: {} of {}",
+                    conn.client.api_version(),
+                    daily["Remaining"],
+                    daily["Max"]
+                ),
+            ));
+        }
+        Err(e) => {
+            let fix = match &e {
+                SfError::Api { status: 401, .. } => format!(
+                    "the access token is not accepted: configure {key}.refresh_token or another grant so the bridge can renew it"
+                ),
+                SfError::Api { status: 404, .. } => format!(
+                    "API version {} is not served by this org: lower {key}.api_version",
+                    conn.client.api_version()
+                ),
+                e if e.has_code("API_DISABLED_FOR_ORG") => {
+                    "the org's edition or the user's profile has no API access: enable \"API Enabled\" on the integration user's profile".to_string()
+                }
+                _ => grant_fix(&e, &key),
+            };
+            checks.push(fail("api", e.to_string(), fix));
+            return finish(conn, checks);
+        }
+    }
+    let object = conn.config.record_type.as_str();
+    let describe = match conn.client.describe(object).await {
+        Ok(d) => d,
+        Err(e) => {
+            checks.push(fail(
+                "object",
+                e.to_string(),
+                format!("give the integration user read/create/edit access to {object}"),
+            ));
+            return finish(conn, checks);
+        }
+    };
+    checks.push(object_check(conn, &describe));
+    checks.extend(field_checks(conn, &describe));
+    finish(conn, checks)
+}
+
+fn finish(conn: &Connection, checks: Vec<Check>) -> Report {
+    Report {
+        connection: conn.name().to_string(),
+        ok: checks.iter().all(|c| c.ok),
+        checks,
+    }
+}
+
+fn object_check(conn: &Connection, d: &Describe) -> Check {
+    let policy = &conn.config.policy;
+    let mut missing = Vec::new();
+    if policy.allow_create && !d.createable {
+        missing.push("create");
+    }
+    if (policy.allow_update || policy.allow_disable) && !d.updateable {
+        missing.push("edit");
+    }
+    if policy.allow_delete
+        && !d.deletable
+        && policy.remove_action == crate::config::RemoveAction::Delete
+    {
+        missing.push("delete");
+    }
+    if missing.is_empty() {
+        pass(
+            "object",
+            format!(
+                "{}: createable={}, updateable={}, deletable={}",
+                d.name, d.createable, d.updateable, d.deletable
+            ),
+        )
+    } else {
+        fail(
+            "object",
+            format!("the integration user cannot {} {} records", missing.join("/"), d.name),
+            format!(
+                "grant {} on {} to the integration user's profile or permission set, or turn the matching policy toggle off",
+                missing.join(", "),
+                d.name
+            ),
+        )
+    }
+}
+
+fn field_checks(conn: &Connection, d: &Describe) -> Vec<Check> {
+    let mut problems = Vec::new();
+    let key = format!("connections.{}", conn.name());
+    for row in &conn.mapping.rows {
+        let name = row.field.as_str();
+        match d.field(name) {
+            None => problems.push(format!(
+                "{name} (from {}) does not exist on {}",
+                row.attr, d.name
+            )),
+            Some(f) => {
+                if !f.createable {
+                    problems.push(format!("{name} (from {}) is not createable", row.attr));
+                }
+                if row.update && !f.updateable {
+                    problems.push(format!("{name} (from {}) is not updateable", row.attr));
+                }
+            }
+        }
+    }
+    if let Some(disable) = &conn.mapping.disable {
+        match d.field(disable.field.as_str()) {
+            None => problems.push(format!(
+                "the disable field {} does not exist on {} (create it, e.g. a checkbox Active__c, or change {key}.disable.field)",
+                disable.field.as_str(),
+                d.name
+            )),
+            Some(f) if !f.updateable => problems.push(format!(
+                "the disable field {} is not updateable",
+                disable.field.as_str()
+            )),
+            Some(f) if !f.picklist_values.is_empty() => {
+                for v in [&disable.disabled_value, &disable.enabled_value] {
+                    if let Some(s) = v.as_str() {
+                        if !f.picklist_values.iter().any(|p| p == s) {
+                            problems.push(format!(
+                                "'{s}' is not a value of the picklist {} (values: {})",
+                                f.name,
+                                f.picklist_values.join(", ")
+                            ));
+                        }
+                    }
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    if d.field(conn.config.match_field.as_str()).is_none() {
+        problems.push(format!(
+            "the match field {} does not exist on {}",
+            conn.config.match_field.as_str(),
+            d.name
+        ));
+    }
+    if problems.is_empty() {
+        vec![pass(
+            "fields",
+            format!(
+                "all {} mapped fields exist and are writable",
+                conn.mapping.fields().len()
+            ),
+        )]
+    } else {
+        vec![fail(
+            "fields",
+            problems.join("; "),
+            format!(
+                "fix the field-level security of the integration user, or change {key}.mapping"
+            ),
+        )]
+    }
+}
