@@ -389,6 +389,16 @@ fn field_condition(
             value: SoqlValue::Null,
         });
     }
+    // Mapped fields hold text (the bridge writes numbers as strings), so an unquoted number
+    // (Entra's `externalId eq 1234`) compares as text.
+    let text;
+    let value = match value {
+        CompValue::Number(n) => {
+            text = CompValue::String(n.to_string());
+            &text
+        }
+        other => other,
+    };
     let literal = match value {
         CompValue::String(s) => SoqlValue::Str(s.clone()),
         CompValue::Bool(b) => SoqlValue::Bool(*b),
@@ -511,6 +521,14 @@ mod tests {
             .to_condition(&parse_filter(r#"id eq "0""#).unwrap())
             .unwrap();
         assert!(matches!(c.fold(), crate::salesforce::soql::Folded::False));
+    }
+
+    #[test]
+    fn an_unquoted_number_compares_as_text() {
+        assert_eq!(
+            soql(&lead(), "userName eq 1234").as_deref(),
+            Some("Email = '1234'")
+        );
     }
 
     #[test]

@@ -148,6 +148,14 @@ pub fn known_attribute(
         .map(|(_, n, shape, subs)| (*n, *shape, *subs))
 }
 
+/// The position of an attribute in [`KNOWN`] (RFC 7643 order), for rendering.
+pub fn known_index(schema: Schema, name: &str) -> usize {
+    KNOWN
+        .iter()
+        .position(|(s, n, _, _)| *s == schema && n.eq_ignore_ascii_case(name))
+        .unwrap_or(KNOWN.len())
+}
+
 /// The schema a URN prefix names, if it is one of the User schemas.
 pub fn schema_of_urn(urn_text: Option<&str>) -> Option<Schema> {
     match urn_text {

@@ -273,7 +273,11 @@ impl Mapping {
     pub fn render(&self, view: &View) -> Map<String, Value> {
         let mut out = Map::new();
         let mut enterprise = Map::new();
-        for row in &self.rows {
+        // Attributes appear in RFC 7643 order (userName before name before emails), whatever
+        // the order of the mapping rows (which decides precedence, not layout).
+        let mut rows: Vec<&MappingRow> = self.rows.iter().collect();
+        rows.sort_by_key(|r| super::known_index(r.attr.schema, r.attr.name));
+        for row in rows {
             let attr = &row.attr;
             let Some(value) = view.get(attr) else {
                 continue;
