@@ -595,4 +595,22 @@ impl SchemaLookup for Schema {
         let o = self.objects.get(self.object_index(object)?)?;
         o.field(name).map(|f| (f.name.clone(), f.kind))
     }
+
+    /// Long text areas (over 255 characters, e.g. Description) cannot be filtered.
+    fn is_filterable(&self, object: &str, field: &str) -> bool {
+        self.long_text(object, field).is_none_or(|long| !long)
+    }
+
+    /// ... nor sorted.
+    fn is_sortable(&self, object: &str, field: &str) -> bool {
+        self.long_text(object, field).is_none_or(|long| !long)
+    }
+}
+
+impl Schema {
+    fn long_text(&self, object: &str, field: &str) -> Option<bool> {
+        let o = self.objects.get(self.object_index(object)?)?;
+        let f = o.field(field)?;
+        Some(f.kind == FieldKind::TextArea && f.length > 255)
+    }
 }

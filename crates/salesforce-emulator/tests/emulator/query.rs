@@ -178,3 +178,19 @@ async fn an_unknown_locator_is_invalid_query_locator() {
         err("INVALID_QUERY_LOCATOR", "invalid query locator")
     );
 }
+
+#[tokio::test]
+async fn a_long_text_area_cannot_be_filtered() {
+    let org = Org::start().await;
+    let r = org
+        .get(&q("SELECT Id FROM Contact WHERE Description = 'x'"))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body[0]["errorCode"], "INVALID_FIELD");
+    let ok = org
+        .get(&q(
+            "SELECT Description FROM Contact WHERE MailingStreet = 'x'",
+        ))
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+}
