@@ -1064,6 +1064,61 @@ remove_action = "explode"
     }
 
     #[test]
+    fn an_environment_variable_overrides_the_file() {
+        let dir = std::env::temp_dir().join(format!("scim-bridge-env-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("config.toml");
+        std::fs::write(&path, minimal("")).unwrap();
+        std::env::set_var(
+            "SCIM_BRIDGE_CONNECTIONS__CONTACTS__SALESFORCE__CLIENT_SECRET",
+            "from-env",
+        );
+        let cfg = load(&path).unwrap();
+        std::env::remove_var("SCIM_BRIDGE_CONNECTIONS__CONTACTS__SALESFORCE__CLIENT_SECRET");
+        let sf = &cfg.connection("contacts").unwrap().salesforce;
+        assert_eq!(
+            sf.client_secret.as_ref().unwrap().expose_secret(),
+            "from-env"
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_reported_by_name() {
+        let err = load(Path::new("/nonexistent/scim-bridge.toml")).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/scim-bridge.toml"));
+    }
+
+    #[test]
+    fn the_annotated_example_config_is_valid() {
+        let dir = std::env::temp_dir().join(format!("scim-bridge-example-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, content) in [
+            ("scim-bridge-admin-token", "an-admin-token-of-some-length"),
+            ("sf-client-secret", "secret"),
+            ("sf-refresh-token", "refresh"),
+            (
+                "scim-bridge-contacts-tokens",
+                "# tokens\ncontacts-token-0123456789\n",
+            ),
+            ("scim-bridge-leads-tokens", "leads-token-0123456789"),
+        ] {
+            std::fs::write(dir.join(name), content).unwrap();
+        }
+        let text = include_str!("../config.example.toml")
+            .replace("/run/secrets/", &format!("{}/", dir.display()));
+        let cfg = Config::from_raw(parse_raw(&text).unwrap()).unwrap();
+        assert_eq!(cfg.connections.len(), 2);
+        let contacts = cfg.connection("contacts").unwrap();
+        assert_eq!(contacts.inbound.bearer_tokens.len(), 1);
+        assert_eq!(contacts.mapping.len(), 7);
+        assert!(!contacts.mapping[6].update);
+        assert_eq!(
+            cfg.connection("leads").unwrap().policy.remove_action,
+            RemoveAction::Delete
+        );
+    }
+
+    #[test]
     fn a_lead_mapping_without_company_is_refused() {
         let text = minimal(
             r#"
