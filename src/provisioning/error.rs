@@ -109,7 +109,7 @@ impl ProvisionError {
                     if code.is_empty() { "HTTP error".to_string() } else { code }
                 ))
             }
-            SfError::Api { status, .. } if status == 400 => ScimError::invalid_value(format!(
+            SfError::Api { status: 400, .. } => ScimError::invalid_value(format!(
                 "Salesforce refused the request ({code}): {sf_message}"
             )),
             SfError::Auth { ref error, .. } => {

@@ -1,4 +1,6 @@
 //! `TestApp`: an emulator and a bridge on port 0, with helpers to call both.
+// Not every test module uses every helper.
+#![allow(dead_code)]
 
 use std::net::TcpListener;
 

@@ -158,7 +158,7 @@ impl ResolvedQuery {
     /// ORDER BY, rows keep the caller's order. `COUNT()` counts the rows WHERE keeps, after
     /// OFFSET and capped by LIMIT.
     pub fn execute<'a>(&self, rows: impl Iterator<Item = &'a Row>) -> QueryOutcome {
-        let kept = rows.filter(|row| self.filter.as_ref().map_or(true, |f| f.matches(row)));
+        let kept = rows.filter(|row| self.filter.as_ref().is_none_or(|f| f.matches(row)));
         let offset = usize::try_from(self.offset).unwrap_or(usize::MAX);
         let limit = self
             .limit
