@@ -1,1 +1,266 @@
-//! (being written)
+//! The bridge's Salesforce session seen from the IdP: an expired access token is renewed once
+//! (one grant for every request waiting on it, salesforce-rest.md "OAuth 2.0"), rotated
+//! refresh tokens are followed, refused credentials become a 502 that tells the admin what to
+//! run and never echoes a secret, and the admin "test connection" route reports the same.
+
+use crate::helpers::*;
+use futures_util::future::join_all;
+use reqwest::Response;
+use salesforce_emulator::EmulatorConfig;
+use scim_bridge::demo;
+use serde_json::{json, Value};
+
+/// Emulator defaults the bridge's demo configuration uses; none may appear in an answer.
+fn secrets() -> Vec<String> {
+    let d = EmulatorConfig::default();
+    vec![d.client_secret, d.refresh_token, "Bearer ".to_string()]
+}
+
+async fn token_requests(app: &TestApp) -> u64 {
+    app.sf_stats().await["token_requests"]
+        .as_u64()
+        .expect("token_requests counter")
+}
+
+async fn text_without_secrets(res: Response) -> String {
+    let text = res.text().await.expect("body");
+    for s in secrets() {
+        assert!(!text.contains(&s), "the answer leaks {s:?}: {text}");
+    }
+    text
+}
+
+async fn admin_test(app: &TestApp, conn: &str, token: Option<&str>) -> Response {
+    let mut req = app
+        .http
+        .post(format!("{}/admin/connections/{conn}/test", app.address));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.expect("bridge answers")
+}
+
+fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == name))
+        .unwrap_or_else(|| panic!("no {name} check in {report}"))
+}
+
+/// The demo configuration with the `contacts` connection's client secret replaced, so that
+/// every grant is refused with `invalid_client` (and there is no other grant to fall back to).
+fn wrong_client_secret(toml: String) -> String {
+    let d = EmulatorConfig::default();
+    toml.replacen(
+        &format!("client_secret = \"{}\"", d.client_secret),
+        "client_secret = \"not-the-secret-0123\"",
+        1,
+    )
+}
+
+#[tokio::test]
+async fn an_access_token_that_expires_mid_run_is_renewed_once_and_the_calls_succeed() {
+    let app = TestApp::spawn().await;
+    let id = app
+        .create_user("contacts", user("ada@example.com", "Ada", "Lovelace"))
+        .await;
+    let before = token_requests(&app).await;
+    app.sf_control("tokens/expire", json!({})).await;
+    let res = app.get("contacts", &format!("/Users/{id}")).await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .put(
+            "contacts",
+            &format!("/Users/{id}"),
+            user("ada@example.com", "Augusta", "Lovelace"),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let list = app
+        .filter("contacts", "userName eq \"ada@example.com\"")
+        .await;
+    assert_eq!(list["totalResults"], 1);
+    assert_eq!(token_requests(&app).await - before, 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn ten_concurrent_requests_after_expiry_share_a_single_token_request() {
+    let app = TestApp::spawn().await;
+    let id = app
+        .create_user("contacts", user("ada@example.com", "Ada", "Lovelace"))
+        .await;
+    let before = token_requests(&app).await;
+    app.sf_control("tokens/expire", json!({})).await;
+    let path = format!("/Users/{id}");
+    let answers = join_all((0..10).map(|_| app.get("contacts", &path))).await;
+    for res in answers {
+        assert_eq!(res.status(), 200);
+    }
+    assert_eq!(token_requests(&app).await - before, 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn rotated_refresh_tokens_are_followed_through_two_expiries() {
+    // No direct Salesforce calls here: the helpers redeem the original refresh token, and
+    // replaying a rotated-out token revokes the whole chain (as Salesforce does).
+    let app = TestApp::spawn_custom(
+        EmulatorConfig {
+            rotate_refresh_tokens: true,
+            ..demo::emulator_config()
+        },
+        |t| t,
+    )
+    .await;
+    let id = app
+        .create_user("contacts", user("ada@example.com", "Ada", "Lovelace"))
+        .await;
+    for round in 0..2 {
+        let before = token_requests(&app).await;
+        app.sf_control("tokens/expire", json!({})).await;
+        let res = app.get("contacts", &format!("/Users/{id}")).await;
+        assert_eq!(res.status(), 200, "after expiry {round}");
+        let res = app
+            .patch(
+                "contacts",
+                &format!("/Users/{id}"),
+                json!({
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{"op": "replace", "path": "title", "value": format!("Round {round}")}]
+                }),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "after expiry {round}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["title"], format!("Round {round}"));
+        assert_eq!(token_requests(&app).await - before, 1, "round {round}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_revoked_refresh_token_falls_back_to_the_client_credentials_grant() {
+    // The demo connection has a client secret, so the bridge can still get a session with the
+    // client credentials flow when the refresh token dies (PingOne's "expiring refresh tokens
+    // are unsupported", scim-clients.md).
+    let app = TestApp::spawn().await;
+    let id = app
+        .create_user("contacts", user("ada@example.com", "Ada", "Lovelace"))
+        .await;
+    app.sf_control("tokens/expire", json!({"refresh_tokens": true}))
+        .await;
+    let before = token_requests(&app).await;
+    let res = app.get("contacts", &format!("/Users/{id}")).await;
+    assert_eq!(res.status(), 200);
+    // One refused refresh grant, one client credentials grant; later calls reuse the session.
+    assert_eq!(token_requests(&app).await - before, 2);
+    let res = app.get("contacts", &format!("/Users/{id}")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(token_requests(&app).await - before, 2);
+    let report: Value = admin_test(&app, "contacts", Some(ADMIN_TOKEN))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = check(&report, "token");
+    assert_eq!(token["ok"], true, "{report}");
+    assert!(
+        token["detail"]
+            .as_str()
+            .unwrap()
+            .contains("client_credentials"),
+        "{report}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn refused_credentials_are_a_502_that_names_test_connection_and_leaks_no_secret() {
+    let app = TestApp::spawn_with(wrong_client_secret).await;
+    let before = token_requests(&app).await;
+    let res = app.get("contacts", "/Users").await;
+    assert_eq!(res.status(), 502);
+    let text = text_without_secrets(res).await;
+    assert!(!text.contains("not-the-secret-0123"), "{text}");
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["status"], "502");
+    let detail = body["detail"].as_str().unwrap();
+    assert!(detail.contains("test-connection"), "{detail}");
+    assert!(detail.contains("contacts"), "{detail}");
+    // A refused grant is permanent: the next calls do not hammer the token endpoint.
+    let res = app
+        .post(
+            "contacts",
+            "/Users",
+            user("ada@example.com", "Ada", "Lovelace"),
+        )
+        .await;
+    assert_scim_error(res, 502, None).await;
+    assert_eq!(token_requests(&app).await - before, 1);
+    assert!(app.sf_query("SELECT Id FROM Contact").await.is_empty());
+    // The other connection has its own, valid credentials.
+    app.create_user(
+        "leads",
+        lead_user("ada@example.com", "Ada", "Lovelace", "Acme"),
+    )
+    .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_admin_test_route_reports_a_healthy_connection() {
+    let app = TestApp::spawn().await;
+    let res = admin_test(&app, "contacts", Some(ADMIN_TOKEN)).await;
+    assert_eq!(res.status(), 200);
+    let report: Value = serde_json::from_str(&text_without_secrets(res).await).unwrap();
+    assert_eq!(report["connection"], "contacts");
+    assert_eq!(report["ok"], true, "{report}");
+    for c in report["checks"].as_array().unwrap() {
+        assert_eq!(c["ok"], true, "{report}");
+        assert!(c.get("fix").is_none(), "{report}");
+    }
+    assert_eq!(check(&report, "token")["ok"], true);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_admin_test_route_reports_refused_credentials_with_a_fix() {
+    let app = TestApp::spawn_with(wrong_client_secret).await;
+    let res = admin_test(&app, "contacts", Some(ADMIN_TOKEN)).await;
+    assert_eq!(res.status(), 200);
+    let text = text_without_secrets(res).await;
+    assert!(!text.contains("not-the-secret-0123"), "{text}");
+    let report: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(report["ok"], false, "{report}");
+    let token = check(&report, "token");
+    assert_eq!(token["ok"], false);
+    let fix = token["fix"].as_str().expect("a fix");
+    assert!(
+        fix.contains("connections.contacts.salesforce.client_secret"),
+        "{fix}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_admin_test_route_needs_the_admin_token() {
+    let app = TestApp::spawn().await;
+    let res = admin_test(&app, "contacts", None).await;
+    assert_scim_error(res, 401, None).await;
+    let res = admin_test(&app, "contacts", Some("not-the-admin-token")).await;
+    assert_scim_error(res, 401, None).await;
+    // The SCIM token of a connection is not an admin token.
+    let res = admin_test(&app, "contacts", Some(TOKEN)).await;
+    assert_scim_error(res, 401, None).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_admin_test_route_answers_404_for_an_unknown_connection() {
+    let app = TestApp::spawn().await;
+    let res = admin_test(&app, "nosuch", Some(ADMIN_TOKEN)).await;
+    let body = assert_scim_error(res, 404, None).await;
+    assert!(body["detail"].as_str().unwrap().contains("nosuch"));
+    app.stop().await;
+}
