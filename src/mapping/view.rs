@@ -389,10 +389,23 @@ impl Mapping {
             if rows.is_empty() || !rows.iter().any(|r| r.update) {
                 continue;
             }
-            let value = rows
+            let old = get_ci(current, field.as_str())
+                .cloned()
+                .unwrap_or(Value::Null);
+            // Several rows may feed one field (`userName` and the work email both feed Email).
+            // A PATCH starts from the record, so every row carries the current value except the
+            // one the request changed: that one wins (Entra replaces `userName` alone on a UPN
+            // change), else the first row in mapping order.
+            let values: Vec<Value> = rows
                 .iter()
                 .filter(|r| r.update)
-                .find_map(|r| view.get(&r.attr).cloned());
+                .filter_map(|r| view.get(&r.attr).cloned())
+                .collect();
+            let value = values
+                .iter()
+                .find(|v| !same_value(&old, v))
+                .or(values.first())
+                .cloned();
             let new = match value {
                 Some(v) => v,
                 None => {
@@ -408,9 +421,6 @@ impl Mapping {
                     Value::Null
                 }
             };
-            let old = get_ci(current, field.as_str())
-                .cloned()
-                .unwrap_or(Value::Null);
             if !same_value(&old, &new) {
                 out.insert(field.as_str().to_string(), new);
             }
