@@ -36,3 +36,358 @@ async fn a_created_contact_is_in_salesforce_and_reads_back_as_scim() {
     assert_eq!(again["userName"], "ada@example.com");
     app.stop().await;
 }
+
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/// One connection of the demo setup and the Salesforce object behind it.
+#[derive(Clone, Copy)]
+struct Kind {
+    conn: &'static str,
+    object: &'static str,
+}
+
+const CONTACTS: Kind = Kind {
+    conn: "contacts",
+    object: "Contact",
+};
+const LEADS: Kind = Kind {
+    conn: "leads",
+    object: "Lead",
+};
+
+impl Kind {
+    fn body(self, email: &str, given: &str, family: &str) -> Value {
+        match self.object {
+            "Lead" => lead_user(email, given, family, "Initech"),
+            _ => user(email, given, family),
+        }
+    }
+
+    /// The fields a person already has in Salesforce before the bridge sees them.
+    fn existing(self, email: &str) -> Value {
+        let mut f = json!({
+            "FirstName": "Johnny",
+            "LastName": "Smith",
+            "Email": email,
+            "Title": "Sales Rep",
+            "Description": "Met at Dreamforce"
+        });
+        if self.object == "Lead" {
+            f["Company"] = json!("Old Co");
+        }
+        f
+    }
+
+    /// The TOML edit that puts `on_existing = "conflict"` inside this connection's table.
+    fn conflict(self) -> impl FnOnce(String) -> String {
+        let object = self.object;
+        move |toml: String| {
+            let from = format!("record_type = \"{object}\"");
+            toml.replace(&from, &format!("{from}\non_existing = \"conflict\""))
+        }
+    }
+}
+
+async fn json_of(res: reqwest::Response) -> (reqwest::StatusCode, Value) {
+    let status = res.status();
+    (status, res.json().await.expect("json body"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// A person who is already in Salesforce
+
+async fn a_create_links_the_existing_record(kind: Kind) {
+    let app = TestApp::spawn().await;
+    let email = "jsmith@example.com";
+    let existing = app.sf_create(kind.object, kind.existing(email)).await;
+
+    let mut body = kind.body(email, "John", "Smith");
+    body["title"] = json!("Account Executive");
+    let res = app.post(kind.conn, "/Users", body).await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(
+        res.headers()["location"].to_str().unwrap(),
+        format!("{}/Users/{existing}", app.scim(kind.conn))
+    );
+    let (_, created) = json_of(res).await;
+    assert_eq!(created["id"], json!(existing), "not linked: {created}");
+    assert_eq!(created["name"]["givenName"], "John");
+    assert_eq!(created["title"], "Account Executive");
+
+    let sf = app.sf_get(kind.object, &existing).await.unwrap();
+    assert_eq!(sf["FirstName"], "John");
+    assert_eq!(sf["Title"], "Account Executive");
+    assert_eq!(sf["Description"], "Met at Dreamforce");
+    if kind.object == "Lead" {
+        assert_eq!(sf["Company"], "Initech");
+    }
+    let same = app
+        .sf_query(&format!(
+            "SELECT Id FROM {} WHERE Email = '{email}'",
+            kind.object
+        ))
+        .await;
+    assert_eq!(same.len(), 1, "a second record was created: {same:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn creating_a_user_whose_email_a_contact_already_has_links_that_contact() {
+    a_create_links_the_existing_record(CONTACTS).await;
+}
+
+#[tokio::test]
+async fn creating_a_user_whose_email_a_lead_already_has_links_that_lead() {
+    a_create_links_the_existing_record(LEADS).await;
+}
+
+async fn a_create_conflicts_with_the_existing_record(kind: Kind) {
+    let app = TestApp::spawn_with(kind.conflict()).await;
+    let email = "jsmith@example.com";
+    let existing = app.sf_create(kind.object, kind.existing(email)).await;
+
+    let body = assert_scim_error(
+        app.post(kind.conn, "/Users", kind.body(email, "John", "Smith"))
+            .await,
+        409,
+        Some("uniqueness"),
+    )
+    .await;
+    assert!(
+        body["detail"].as_str().unwrap().contains(&existing),
+        "the detail should name the existing record: {body}"
+    );
+    let sf = app.sf_get(kind.object, &existing).await.unwrap();
+    assert_eq!(sf["FirstName"], "Johnny", "a conflict must not write");
+
+    // Okta's spec test: a new user, then the same create again.
+    let fresh = kind.body("new.person@example.com", "New", "Person");
+    let id = app.create_user(kind.conn, fresh.clone()).await;
+    assert_scim_error(
+        app.post(kind.conn, "/Users", fresh).await,
+        409,
+        Some("uniqueness"),
+    )
+    .await;
+    let all = app
+        .sf_query(&format!(
+            "SELECT Id FROM {} WHERE Email = 'new.person@example.com'",
+            kind.object
+        ))
+        .await;
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0]["Id"], json!(id));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn with_on_existing_conflict_a_contact_with_the_same_email_is_a_409() {
+    a_create_conflicts_with_the_existing_record(CONTACTS).await;
+}
+
+#[tokio::test]
+async fn with_on_existing_conflict_a_lead_with_the_same_email_is_a_409() {
+    a_create_conflicts_with_the_existing_record(LEADS).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists
+
+async fn list(app: &TestApp, conn: &str, query: &str) -> Value {
+    let (status, body) = json_of(app.get(conn, &format!("/Users{query}")).await).await;
+    assert_eq!(status, 200, "list {query}: {body}");
+    body
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn lists_page_stably(kind: Kind) {
+    let app = TestApp::spawn().await;
+    let mut created = Vec::new();
+    for (i, name) in ["Ames", "Baker", "Clark"].iter().enumerate() {
+        let email = format!("{}@example.com", name.to_lowercase());
+        created.push(
+            app.create_user(kind.conn, kind.body(&email, &format!("P{i}"), name))
+                .await,
+        );
+    }
+
+    // No startIndex or count: everything, with integer counts.
+    let all = list(&app, kind.conn, "").await;
+    assert_eq!(all["totalResults"], 3);
+    assert_eq!(all["startIndex"], 1);
+    assert_eq!(all["itemsPerPage"], 3);
+    let mut everyone = ids(&all);
+    let mut expected = created.clone();
+    everyone.sort();
+    expected.sort();
+    assert_eq!(everyone, expected);
+
+    // count=1, page by page: each person once, in the same order as the full list.
+    let mut paged = Vec::new();
+    for start in 1..=3 {
+        let page = list(&app, kind.conn, &format!("?startIndex={start}&count=1")).await;
+        assert_eq!(page["totalResults"], 3, "{page}");
+        assert_eq!(page["startIndex"], start);
+        assert_eq!(page["itemsPerPage"], 1);
+        paged.extend(ids(&page));
+    }
+    assert_eq!(paged, ids(&all));
+    // Asking again gives the same pages.
+    let again = list(&app, kind.conn, "?startIndex=2&count=1").await;
+    assert_eq!(ids(&again), vec![paged[1].clone()]);
+
+    // Beyond the end: no resources, but the true total.
+    let past = list(&app, kind.conn, "?startIndex=10&count=5").await;
+    assert_eq!(past["totalResults"], 3, "{past}");
+    assert_eq!(past["Resources"], json!([]));
+    assert_eq!(past["itemsPerPage"], 0);
+    assert_eq!(past["startIndex"], 10);
+
+    // count=0: only the total.
+    let counted = list(&app, kind.conn, "?count=0").await;
+    assert_eq!(counted["totalResults"], 3);
+    assert_eq!(counted["Resources"], json!([]));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn contacts_list_with_or_without_paging_in_a_stable_order() {
+    lists_page_stably(CONTACTS).await;
+}
+
+#[tokio::test]
+async fn leads_list_with_or_without_paging_in_a_stable_order() {
+    lists_page_stably(LEADS).await;
+}
+
+async fn lists_project_attributes(kind: Kind) {
+    let app = TestApp::spawn().await;
+    let id = app
+        .create_user(kind.conn, kind.body("pat@example.com", "Pat", "Lee"))
+        .await;
+
+    let only = list(&app, kind.conn, "?attributes=userName").await;
+    let r = &only["Resources"][0];
+    let mut keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, vec!["id", "schemas", "userName"], "{r}");
+    assert_eq!(r["id"], json!(id));
+
+    let sub = list(&app, kind.conn, "?attributes=name.familyName,emails").await;
+    let r = &sub["Resources"][0];
+    assert_eq!(r["name"], json!({"familyName": "Lee"}));
+    assert_eq!(r["emails"][0]["value"], "pat@example.com");
+    assert!(
+        r.get("userName").is_none() && r.get("meta").is_none(),
+        "{r}"
+    );
+    assert_eq!(r["id"], json!(id));
+
+    let without = list(&app, kind.conn, "?excludedAttributes=emails,name,meta").await;
+    let r = &without["Resources"][0];
+    assert!(r.get("emails").is_none() && r.get("name").is_none() && r.get("meta").is_none());
+    assert_eq!(r["userName"], "pat@example.com");
+    assert_eq!(r["id"], json!(id));
+    assert!(r["schemas"].is_array());
+
+    // id and schemas cannot be excluded.
+    let kept = list(&app, kind.conn, "?excludedAttributes=id,schemas").await;
+    let r = &kept["Resources"][0];
+    assert_eq!(r["id"], json!(id), "{r}");
+    assert!(r["schemas"].is_array());
+
+    // The same on a single GET.
+    let (status, one) = json_of(
+        app.get(kind.conn, &format!("/Users/{id}?attributes=userName"))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let mut keys: Vec<&str> = one
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(keys, vec!["id", "schemas", "userName"], "{one}");
+
+    if kind.object == "Lead" {
+        let ext = list(
+            &app,
+            kind.conn,
+            &format!("?attributes={ENTERPRISE}:organization"),
+        )
+        .await;
+        assert_eq!(
+            ext["Resources"][0][ENTERPRISE],
+            json!({"organization": "Initech"})
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn contact_lists_return_only_the_requested_attributes_plus_id_and_schemas() {
+    lists_project_attributes(CONTACTS).await;
+}
+
+#[tokio::test]
+async fn lead_lists_return_only_the_requested_attributes_plus_id_and_schemas() {
+    lists_project_attributes(LEADS).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Salesforce API cost
+
+async fn api_cost(kind: Kind) {
+    let app = TestApp::spawn().await;
+    let before = app.api_requests().await;
+    let id = app
+        .create_user(kind.conn, kind.body("cost@example.com", "Cost", "Counter"))
+        .await;
+    let create_cost = app.api_requests().await - before;
+    assert!(
+        create_cost <= 3,
+        "creating a new {} cost {create_cost} API requests (match query, create, read back)",
+        kind.object
+    );
+
+    let before = app.api_requests().await;
+    let res = app.get(kind.conn, &format!("/Users/{id}")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.api_requests().await - before,
+        1,
+        "a GET costs one request"
+    );
+
+    let before = app.api_requests().await;
+    let id2 = app
+        .create_user(
+            kind.conn,
+            kind.body("cost2@example.com", "Second", "Counter"),
+        )
+        .await;
+    assert!(app.api_requests().await - before <= 3);
+    assert_ne!(id, id2);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn creating_a_contact_costs_at_most_three_salesforce_requests_and_reading_it_one() {
+    api_cost(CONTACTS).await;
+}
+
+#[tokio::test]
+async fn creating_a_lead_costs_at_most_three_salesforce_requests_and_reading_it_one() {
+    api_cost(LEADS).await;
+}
