@@ -765,3 +765,72 @@ async fn onelogin_string_booleans_null_ids_and_lowercase_ops_work_on_a_contact()
 async fn onelogin_string_booleans_null_ids_and_lowercase_ops_work_on_a_lead() {
     onelogin_template_types(LEADS).await;
 }
+
+async fn entra_attribute_paths(kind: Kind) {
+    let app = TestApp::spawn().await;
+    let id = app
+        .create_user(
+            kind.conn,
+            kind.body("diego@example.com", "Diego", "Siciliani"),
+        )
+        .await;
+    let (status, res) = read(
+        app.patch(
+            kind.conn,
+            &format!("/Users/{id}"),
+            patch_ops(json!([
+                {"op": "Add", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "+1 425 555 0109"},
+                {"op": "Add", "path": "addresses[type eq \"work\"].postalCode", "value": "98052"},
+                {"op": "Replace", "path": "title", "value": "Product Manager"},
+                {"op": "Replace", "path": "displayName", "value": "Diego S."},
+                {"op": "Replace", "path": "emails", "value": [
+                    {"value": "diego.s@example.com", "type": "work", "primary": true}
+                ]}
+            ])),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{res}");
+    assert_eq!(res["phoneNumbers"][0]["type"], "mobile");
+    assert_eq!(res["phoneNumbers"][0]["value"], "+1 425 555 0109");
+    assert_eq!(res["addresses"][0]["postalCode"], "98052");
+    assert_eq!(res["emails"][0]["value"], "diego.s@example.com");
+    let sf = sf_record(&app, kind, &id).await;
+    assert_eq!(sf["MobilePhone"], "+1 425 555 0109");
+    let postal = if kind.object == "Lead" {
+        "PostalCode"
+    } else {
+        "MailingPostalCode"
+    };
+    assert_eq!(sf[postal], "98052");
+    assert_eq!(sf["Title"], "Product Manager");
+    assert_eq!(sf["Email"], "diego.s@example.com");
+
+    // Entra's disable for a user with those attributes keeps them.
+    let (status, _) = read(
+        app.patch(
+            kind.conn,
+            &format!("/Users/{id}"),
+            patch_ops(json!([{"op": "Replace", "path": "active", "value": "False"}])),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let sf = sf_record(&app, kind, &id).await;
+    assert!(kind.is_disabled(&sf));
+    assert_eq!(sf["MobilePhone"], "+1 425 555 0109");
+    assert_eq!(sf["Title"], "Product Manager");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn entra_phone_address_title_and_email_paths_reach_a_contact() {
+    entra_attribute_paths(CONTACTS).await;
+}
+
+#[tokio::test]
+async fn entra_phone_address_title_and_email_paths_reach_a_lead() {
+    entra_attribute_paths(LEADS).await;
+}

@@ -391,3 +391,60 @@ async fn creating_a_contact_costs_at_most_three_salesforce_requests_and_reading_
 async fn creating_a_lead_costs_at_most_three_salesforce_requests_and_reading_it_one() {
     api_cost(LEADS).await;
 }
+
+async fn a_create_links_regardless_of_email_case(kind: Kind) {
+    let app = TestApp::spawn().await;
+    let existing = app
+        .sf_create(kind.object, kind.existing("JSmith@Example.com"))
+        .await;
+    let id = app
+        .create_user(kind.conn, kind.body("jsmith@example.com", "John", "Smith"))
+        .await;
+    assert_eq!(id, existing, "Salesforce matches Email case-insensitively");
+    let all = app
+        .sf_query(&format!(
+            "SELECT Id, Email FROM {} WHERE Email = 'jsmith@example.com'",
+            kind.object
+        ))
+        .await;
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0]["Email"], "jsmith@example.com");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_existing_contact_is_linked_even_when_its_email_differs_in_case() {
+    a_create_links_regardless_of_email_case(CONTACTS).await;
+}
+
+#[tokio::test]
+async fn an_existing_lead_is_linked_even_when_its_email_differs_in_case() {
+    a_create_links_regardless_of_email_case(LEADS).await;
+}
+
+async fn a_put_renaming_user_name(kind: Kind) {
+    let app = TestApp::spawn().await;
+    let id = app
+        .create_user(kind.conn, kind.body("old@example.com", "Rosa", "Parks"))
+        .await;
+    // A PUT whose userName changed while its work email still carries the old address:
+    // Email follows the attribute that changed.
+    let mut body = kind.body("old@example.com", "Rosa", "Parks");
+    body["userName"] = json!("new@example.com");
+    let (status, res) = json_of(app.put(kind.conn, &format!("/Users/{id}"), body).await).await;
+    assert_eq!(status, 200, "{res}");
+    assert_eq!(res["userName"], "new@example.com");
+    let sf = app.sf_get(kind.object, &id).await.unwrap();
+    assert_eq!(sf["Email"], "new@example.com");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_put_that_changes_only_the_user_name_of_a_contact_changes_its_email() {
+    a_put_renaming_user_name(CONTACTS).await;
+}
+
+#[tokio::test]
+async fn a_put_that_changes_only_the_user_name_of_a_lead_changes_its_email() {
+    a_put_renaming_user_name(LEADS).await;
+}
