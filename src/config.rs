@@ -648,6 +648,15 @@ fn check_connection(c: &mut Checker, name: &str, rc: RawConnection) -> Option<Co
             );
         }
     }
+    if policy
+        .as_ref()
+        .is_some_and(|p| p.deprovision_on_rule_deletion && !p.allow_deprovision)
+    {
+        c.add(
+            format!("{p}.policy.deprovision_on_rule_deletion"),
+            "deprovisioning on rule deletion is carried out by the IdP sending DELETE for each user, which allow_deprovision = false ignores: turn one of them off",
+        );
+    }
     if policy.as_ref().map(|p| p.remove_action) == Some(RemoveAction::Disable) && disable.is_none()
     {
         c.add(
@@ -1115,6 +1124,18 @@ remove_action = "explode"
         assert_eq!(
             cfg.connection("leads").unwrap().policy.remove_action,
             RemoveAction::Delete
+        );
+    }
+
+    #[test]
+    fn deprovisioning_on_rule_deletion_with_deprovisioning_off_is_a_contradiction() {
+        let text = minimal(
+            "[connections.contacts.policy]\nallow_deprovision = false\ndeprovision_on_rule_deletion = true\n",
+        );
+        let err = Config::from_raw(parse_raw(&text).unwrap()).unwrap_err();
+        assert_eq!(
+            err.0[0].key,
+            "connections.contacts.policy.deprovision_on_rule_deletion"
         );
     }
 
