@@ -209,6 +209,11 @@ async fn pingone_provisions_updates_disables_and_removes(kind: Kind) {
     assert_eq!(found["totalResults"], 1);
     assert_eq!(found["Resources"][0]["id"], json!(id));
     assert_eq!(found["Resources"][0]["active"], false);
+    let inactive = app.filter(kind.conn, "active eq false").await;
+    assert_eq!(inactive["totalResults"], 1, "{inactive}");
+    assert_eq!(inactive["Resources"][0]["id"], json!(id));
+    let active = app.filter(kind.conn, "active eq true").await;
+    assert_eq!(active["totalResults"], 0, "{active}");
 
     // DELETE with the default remove action (disable): 204, and the record is kept, disabled.
     let res = app.delete(kind.conn, &format!("/Users/{id}")).await;

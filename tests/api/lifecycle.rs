@@ -448,3 +448,32 @@ async fn a_put_that_changes_only_the_user_name_of_a_contact_changes_its_email() 
 async fn a_put_that_changes_only_the_user_name_of_a_lead_changes_its_email() {
     a_put_renaming_user_name(LEADS).await;
 }
+
+async fn a_repeated_create_links_the_first_record(kind: Kind) {
+    let app = TestApp::spawn().await;
+    let body = kind.body("twice@example.com", "Tw", "Ice");
+    let first = app.create_user(kind.conn, body.clone()).await;
+    // With the default on_existing = "link", a retried or repeated POST (Entra retries after
+    // 60 s) finds the first record instead of making a second one.
+    let (status, again) = json_of(app.post(kind.conn, "/Users", body).await).await;
+    assert_eq!(status, 201, "{again}");
+    assert_eq!(again["id"], json!(first));
+    let all = app
+        .sf_query(&format!(
+            "SELECT Id FROM {} WHERE Email = 'twice@example.com'",
+            kind.object
+        ))
+        .await;
+    assert_eq!(all.len(), 1, "{all:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn creating_the_same_contact_twice_links_the_first_record_instead_of_duplicating_it() {
+    a_repeated_create_links_the_first_record(CONTACTS).await;
+}
+
+#[tokio::test]
+async fn creating_the_same_lead_twice_links_the_first_record_instead_of_duplicating_it() {
+    a_repeated_create_links_the_first_record(LEADS).await;
+}
