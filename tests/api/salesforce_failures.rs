@@ -1,1 +1,782 @@
-//! (being written)
+//! Every Salesforce error in the reference table (salesforce-rest.md "Errors"), injected with the
+//! emulator's faults or produced for real, and what the IdP gets for it: a SCIM status a client
+//! acts on correctly (RFC 7644 §3.12), a detail that says what to fix, and a Salesforce that
+//! holds exactly what the answer claims: no duplicates after a retried create, nothing
+//! half-written.
+//!
+//! Also the connector failures PingOne documents (scim-clients.md): converted Leads, Contacts
+//! linked to portal users, and Leads left in the Recycle Bin.
+
+use crate::helpers::*;
+use reqwest::Response;
+use salesforce_emulator::EmulatorConfig;
+use scim_bridge::demo;
+use serde_json::{json, Value};
+
+const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+fn patch_ops(ops: Value) -> Value {
+    json!({"schemas": [PATCH_OP], "Operations": ops})
+}
+
+fn with_policy(conn: &'static str, keys: &'static str) -> impl FnOnce(String) -> String {
+    move |toml| format!("{toml}\n[connections.{conn}.policy]\n{keys}\n")
+}
+
+fn notice(res: &Response) -> Option<String> {
+    res.headers()
+        .get("x-scim-bridge-notice")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn retry_after(res: &Response) -> Option<u64> {
+    res.headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+fn detail(body: &Value) -> &str {
+    body["detail"].as_str().unwrap_or_default()
+}
+
+async fn fault(app: &TestApp, spec: Value) {
+    app.sf_control("faults", spec).await;
+}
+
+async fn contacts_with_email(app: &TestApp, email: &str) -> Vec<Value> {
+    app.sf_query(&format!(
+        "SELECT Id, FirstName, LastName FROM Contact WHERE Email = '{email}'"
+    ))
+    .await
+}
+
+async fn clear_faults(app: &TestApp) {
+    let res = app
+        .http
+        .delete(format!("{}/__emulator/faults", app.sf.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+}
+
+/// Deletes a record directly in Salesforce (into the Recycle Bin), behind the bridge's back.
+async fn sf_delete(app: &TestApp, object: &str, id: &str) {
+    let token = app.sf_token().await;
+    let res = app
+        .http
+        .delete(format!(
+            "{}/services/data/v62.0/sobjects/{object}/{id}",
+            app.sf.base_url()
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204, "direct delete failed");
+}
+
+async fn ada(app: &TestApp) -> String {
+    app.create_user("contacts", user("ada@example.com", "Ada", "Lovelace"))
+        .await
+}
+
+// ---- retryable: UNABLE_TO_LOCK_ROW, SERVER_UNAVAILABLE, plain 5xx ----------------------------
+
+#[tokio::test]
+async fn a_row_lock_on_update_is_retried_and_the_put_succeeds() {
+    let app = TestApp::spawn().await;
+    let id = ada(&app).await;
+    fault(
+        &app,
+        json!({"status": 400, "errorCode": "UNABLE_TO_LOCK_ROW", "count": 1,
+               "method": "PATCH", "path": "/sobjects/Contact"}),
+    )
+    .await;
+    let res = app
+        .put(
+            "contacts",
+            &format!("/Users/{id}"),
+            user("ada@example.com", "Augusta", "Lovelace"),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["name"]["givenName"], "Augusta");
+    assert_eq!(
+        app.sf_get("Contact", &id).await.unwrap()["FirstName"],
+        "Augusta"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_row_lock_on_create_is_retried_without_making_a_duplicate() {
+    let app = TestApp::spawn().await;
+    fault(
+        &app,
+        json!({"status": 400, "errorCode": "UNABLE_TO_LOCK_ROW", "count": 1,
+               "method": "POST", "path": "/sobjects/Contact"}),
+    )
+    .await;
+    let id = ada(&app).await;
+    let found = contacts_with_email(&app, "ada@example.com").await;
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["Id"], json!(id));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_503_once_on_create_succeeds_with_exactly_one_record() {
+    let app = TestApp::spawn().await;
+    fault(
+        &app,
+        json!({"status": 503, "errorCode": "SERVER_UNAVAILABLE", "count": 1,
+               "method": "POST", "path": "/sobjects/Contact"}),
+    )
+    .await;
+    let res = app
+        .post(
+            "contacts",
+            "/Users",
+            user("ada@example.com", "Ada", "Lovelace"),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    let found = contacts_with_email(&app, "ada@example.com").await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["Id"], body["id"]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_plain_500_once_on_read_is_retried() {
+    let app = TestApp::spawn().await;
+    let id = ada(&app).await;
+    fault(
+        &app,
+        json!({"status": 500, "errorCode": "UNKNOWN_EXCEPTION", "count": 1,
+               "method": "GET", "path": "/sobjects/Contact"}),
+    )
+    .await;
+    let res = app.get("contacts", &format!("/Users/{id}")).await;
+    assert_eq!(res.status(), 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_persistent_503_on_create_is_a_scim_503_with_retry_after_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    fault(
+        &app,
+        json!({"status": 503, "errorCode": "SERVER_UNAVAILABLE", "rate": 1.0,
+               "method": "POST", "path": "/sobjects/Contact"}),
+    )
+    .await;
+    let res = app
+        .post(
+            "contacts",
+            "/Users",
+            user("ada@example.com", "Ada", "Lovelace"),
+        )
+        .await;
+    assert!(retry_after(&res).is_some_and(|s| s > 0), "no Retry-After");
+    let body = assert_scim_error(res, 503, None).await;
+    assert!(detail(&body).contains("SERVER_UNAVAILABLE"), "{body}");
+    assert!(detail(&body).contains("try again"), "{body}");
+    clear_faults(&app).await;
+    assert!(contacts_with_email(&app, "ada@example.com")
+        .await
+        .is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_persistent_row_lock_on_read_is_a_scim_503_with_retry_after() {
+    let app = TestApp::spawn().await;
+    let id = ada(&app).await;
+    fault(
+        &app,
+        json!({"status": 400, "errorCode": "UNABLE_TO_LOCK_ROW", "rate": 1.0,
+               "method": "GET", "path": "/sobjects/Contact"}),
+    )
+    .await;
+    let res = app.get("contacts", &format!("/Users/{id}")).await;
+    assert!(retry_after(&res).is_some());
+    let body = assert_scim_error(res, 503, None).await;
+    assert!(detail(&body).contains("UNABLE_TO_LOCK_ROW"), "{body}");
+    app.stop().await;
+}
+
+// ---- REQUEST_LIMIT_EXCEEDED: back off, never retried, never re-authenticated ----------------
+
+#[tokio::test]
+async fn an_exhausted_api_limit_is_a_429_that_the_bridge_does_not_retry() {
+    let app = TestApp::spawn().await;
+    let id = ada(&app).await;
+    // Two refusals: if the bridge retried, both would be used up by the first request.
+    fault(
+        &app,
+        json!({"status": 403, "errorCode": "REQUEST_LIMIT_EXCEEDED", "count": 2,
+               "method": "GET", "path": "/sobjects/Contact"}),
+    )
+    .await;
+    let tokens_before = app.sf_stats().await["token_requests"].as_u64().unwrap();
+    let path = format!("/Users/{id}");
+    let res = app.get("contacts", &path).await;
+    assert!(retry_after(&res).is_some_and(|s| s > 0), "no Retry-After");
+    let body = assert_scim_error(res, 429, None).await;
+    assert!(detail(&body).contains("REQUEST_LIMIT_EXCEEDED"), "{body}");
+    let res = app.get("contacts", &path).await;
+    assert_scim_error(res, 429, None).await;
+    assert_eq!(app.get("contacts", &path).await.status(), 200);
+    assert_eq!(
+        app.sf_stats().await["token_requests"].as_u64().unwrap(),
+        tokens_before,
+        "a limit refusal must not trigger a token renewal"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_spent_daily_limit_is_a_429_with_retry_after() {
+    let app = TestApp::spawn_custom(
+        EmulatorConfig {
+            daily_request_limit: 3,
+            ..demo::emulator_config()
+        },
+        |t| t,
+    )
+    .await;
+    // Match lookup, create, read back: the whole allowance.
+    let id = ada(&app).await;
+    assert_eq!(app.api_requests().await, 3);
+    let res = app.get("contacts", &format!("/Users/{id}")).await;
+    assert!(retry_after(&res).is_some());
+    assert_scim_error(res, 429, None).await;
+    let stats = app.sf_stats().await;
+    assert_eq!(stats["api_requests_total"], 3, "{stats}");
+    app.stop().await;
+}
+
+// ---- values Salesforce refuses: 400 invalidValue naming the SCIM attribute ------------------
+
+#[tokio::test]
+async fn an_invalid_email_is_a_400_naming_the_scim_attribute() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .post(
+            "contacts",
+            "/Users",
+            user("not-an-email", "Ada", "Lovelace"),
+        )
+        .await;
+    let body = assert_scim_error(res, 400, Some("invalidValue")).await;
+    let d = detail(&body);
+    assert!(d.contains("userName"), "{d}");
+    assert!(d.contains("INVALID_EMAIL_ADDRESS"), "{d}");
+    assert!(app.sf_query("SELECT Id FROM Contact").await.is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_given_name_over_40_characters_is_a_400_naming_name_given_name() {
+    let app = TestApp::spawn().await;
+    let long = "A".repeat(41);
+    let res = app
+        .post(
+            "contacts",
+            "/Users",
+            user("ada@example.com", &long, "Lovelace"),
+        )
+        .await;
+    let body = assert_scim_error(res, 400, Some("invalidValue")).await;
+    let d = detail(&body);
+    assert!(d.contains("name.givenName"), "{d}");
+    assert!(d.contains("STRING_TOO_LONG"), "{d}");
+    assert!(contacts_with_email(&app, "ada@example.com")
+        .await
+        .is_empty());
+    // Exactly 40 is fine: Salesforce's limit, not one less.
+    app.create_user(
+        "contacts",
+        user("ada@example.com", &"A".repeat(40), "Lovelace"),
+    )
+    .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_contact_without_a_family_name_is_a_400_naming_name_family_name() {
+    let app = TestApp::spawn().await;
+    let mut body = user("ada@example.com", "Ada", "x");
+    body["name"] = json!({"givenName": "Ada"});
+    let res = app.post("contacts", "/Users", body).await;
+    let body = assert_scim_error(res, 400, Some("invalidValue")).await;
+    let d = detail(&body);
+    assert!(d.contains("name.familyName"), "{d}");
+    assert!(contacts_with_email(&app, "ada@example.com")
+        .await
+        .is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_put_or_patch_that_blanks_the_family_name_keeps_the_required_last_name() {
+    // Salesforce cannot hold a Contact without LastName; clearing it would be refused with
+    // REQUIRED_FIELD_MISSING and fail the whole update, so the bridge leaves it as it is.
+    let app = TestApp::spawn().await;
+    let id = ada(&app).await;
+    let mut body = user("ada@example.com", "Augusta", "x");
+    body["name"] = json!({"givenName": "Augusta", "familyName": ""});
+    let res = app.put("contacts", &format!("/Users/{id}"), body).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["name"]["familyName"], "Lovelace");
+    let res = app
+        .patch(
+            "contacts",
+            &format!("/Users/{id}"),
+            patch_ops(json!([{"op": "remove", "path": "name.familyName"}])),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let sf = app.sf_get("Contact", &id).await.unwrap();
+    assert_eq!(sf["LastName"], "Lovelace");
+    assert_eq!(sf["FirstName"], "Augusta");
+    app.stop().await;
+}
+
+// ---- duplicates: 409 uniqueness ---------------------------------------------------------------
+
+#[tokio::test]
+async fn changing_an_email_to_one_a_duplicate_rule_protects_is_a_409() {
+    let app = TestApp::spawn().await;
+    let ada = ada(&app).await;
+    app.create_user("contacts", user("grace@example.com", "Grace", "Hopper"))
+        .await;
+    app.sf_control(
+        "duplicate-rules",
+        json!({"object": "Contact", "enabled": true}),
+    )
+    .await;
+    // The bridge matches on Email before a create, so a duplicate rule shows when a person's
+    // email changes to one another record already has.
+    let res = app
+        .put(
+            "contacts",
+            &format!("/Users/{ada}"),
+            user("GRACE@example.com", "Ada", "Lovelace"),
+        )
+        .await;
+    let body = assert_scim_error(res, 409, Some("uniqueness")).await;
+    assert!(detail(&body).contains("DUPLICATES_DETECTED"), "{body}");
+    assert_eq!(
+        app.sf_get("Contact", &ada).await.unwrap()["Email"],
+        "ada@example.com"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_duplicate_value_on_create_is_a_409_uniqueness() {
+    let app = TestApp::spawn().await;
+    fault(
+        &app,
+        json!({"status": 400, "errorCode": "DUPLICATE_VALUE", "count": 1,
+               "message": "duplicate value found: Email duplicates value on record with id: 003000000000001AAA",
+               "method": "POST", "path": "/sobjects/Contact"}),
+    )
+    .await;
+    let res = app
+        .post(
+            "contacts",
+            "/Users",
+            user("ada@example.com", "Ada", "Lovelace"),
+        )
+        .await;
+    let body = assert_scim_error(res, 409, Some("uniqueness")).await;
+    assert!(detail(&body).contains("DUPLICATE_VALUE"), "{body}");
+    app.stop().await;
+}
+
+// ---- records gone from Salesforce: 404 -------------------------------------------------------
+
+#[tokio::test]
+async fn a_contact_deleted_in_salesforce_is_a_404_for_every_method() {
+    let app = TestApp::spawn().await;
+    let id = ada(&app).await;
+    sf_delete(&app, "Contact", &id).await;
+    let path = format!("/Users/{id}");
+    assert_scim_error(app.get("contacts", &path).await, 404, None).await;
+    assert_scim_error(
+        app.put(
+            "contacts",
+            &path,
+            user("ada@example.com", "Ada", "Lovelace"),
+        )
+        .await,
+        404,
+        None,
+    )
+    .await;
+    assert_scim_error(
+        app.patch(
+            "contacts",
+            &path,
+            patch_ops(json!([{"op": "replace", "path": "title", "value": "x"}])),
+        )
+        .await,
+        404,
+        None,
+    )
+    .await;
+    assert_scim_error(app.delete("contacts", &path).await, 404, None).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_contact_that_no_longer_exists_at_all_is_a_404() {
+    let app = TestApp::spawn().await;
+    let id = ada(&app).await;
+    // Resetting the org drops every record: the id is now unknown (NOT_FOUND), not deleted.
+    let res = app
+        .http
+        .post(format!("{}/__emulator/reset", app.sf.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    let body = assert_scim_error(
+        app.get("contacts", &format!("/Users/{id}")).await,
+        404,
+        None,
+    )
+    .await;
+    assert!(detail(&body).contains(&id), "{body}");
+    app.stop().await;
+}
+
+// ---- the connection's configuration: 502 pointing at test-connection --------------------------
+
+#[tokio::test]
+async fn a_mapping_to_a_field_the_org_lacks_is_a_502_naming_test_connection() {
+    let app = TestApp::spawn_with(|t| {
+        format!(
+            r#"{t}
+[[connections.contacts.mapping]]
+scim = "userName"
+field = "Email"
+
+[[connections.contacts.mapping]]
+scim = "name.familyName"
+field = "LastName"
+
+[[connections.contacts.mapping]]
+scim = "title"
+field = "Nonexistent__c"
+"#
+        )
+    })
+    .await;
+    let res = app
+        .post(
+            "contacts",
+            "/Users",
+            user("ada@example.com", "Ada", "Lovelace"),
+        )
+        .await;
+    let body = assert_scim_error(res, 502, None).await;
+    let d = detail(&body);
+    assert!(d.contains("test-connection"), "{d}");
+    assert!(d.contains("INVALID_FIELD"), "{d}");
+    assert!(contacts_with_email(&app, "ada@example.com")
+        .await
+        .is_empty());
+    // The admin's test names the field.
+    let report: Value = app
+        .http
+        .post(format!("{}/admin/connections/contacts/test", app.address))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["ok"], false, "{report}");
+    assert!(report.to_string().contains("Nonexistent__c"), "{report}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_mapping_to_a_read_only_field_is_a_502_naming_test_connection() {
+    let app = TestApp::spawn_with(|t| {
+        format!(
+            r#"{t}
+[[connections.contacts.mapping]]
+scim = "userName"
+field = "Email"
+
+[[connections.contacts.mapping]]
+scim = "name.familyName"
+field = "LastName"
+
+[[connections.contacts.mapping]]
+scim = "title"
+field = "Name"
+"#
+        )
+    })
+    .await;
+    let mut body = user("ada@example.com", "Ada", "Lovelace");
+    body["title"] = json!("x");
+    let res = app.post("contacts", "/Users", body).await;
+    let body = assert_scim_error(res, 502, None).await;
+    assert!(detail(&body).contains("test-connection"), "{body}");
+    assert!(contacts_with_email(&app, "ada@example.com")
+        .await
+        .is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn missing_permissions_are_a_502_naming_test_connection() {
+    let app = TestApp::spawn().await;
+    let id = ada(&app).await;
+    for (status, code) in [
+        (403, "INSUFFICIENT_ACCESS_OR_READONLY"),
+        (403, "API_DISABLED_FOR_ORG"),
+    ] {
+        fault(
+            &app,
+            json!({"status": status, "errorCode": code, "count": 1,
+                   "method": "PATCH", "path": "/sobjects/Contact"}),
+        )
+        .await;
+        let res = app
+            .put(
+                "contacts",
+                &format!("/Users/{id}"),
+                user("ada@example.com", "Augusta", "Lovelace"),
+            )
+            .await;
+        let body = assert_scim_error(res, 502, None).await;
+        assert!(detail(&body).contains(code), "{body}");
+        assert!(detail(&body).contains("test-connection"), "{body}");
+    }
+    assert_eq!(
+        app.sf_get("Contact", &id).await.unwrap()["FirstName"],
+        "Ada"
+    );
+    app.stop().await;
+}
+
+// ---- slow Salesforce -----------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_slow_salesforce_still_answers() {
+    let app = TestApp::spawn().await;
+    fault(&app, json!({"delay_ms": 300, "rate": 1.0})).await;
+    let id = ada(&app).await;
+    let res = app.get("contacts", &format!("/Users/{id}")).await;
+    assert_eq!(res.status(), 200);
+    app.stop().await;
+}
+
+// ---- nothing half-written ------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_patch_with_one_bad_operation_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let id = ada(&app).await;
+    let before = app.sf_get("Contact", &id).await.unwrap();
+    let res = app
+        .patch(
+            "contacts",
+            &format!("/Users/{id}"),
+            patch_ops(json!([
+                {"op": "replace", "path": "name.givenName", "value": "Augusta"},
+                {"op": "replace", "path": "active", "value": "maybe"}
+            ])),
+        )
+        .await;
+    assert_scim_error(res, 400, Some("invalidValue")).await;
+    // RFC 7644 §3.5.2.2: a remove without a path is refused (noTarget).
+    let res = app
+        .patch(
+            "contacts",
+            &format!("/Users/{id}"),
+            patch_ops(json!([
+                {"op": "replace", "path": "name.givenName", "value": "Augusta"},
+                {"op": "remove"}
+            ])),
+        )
+        .await;
+    assert_scim_error(res, 400, Some("noTarget")).await;
+    let after = app.sf_get("Contact", &id).await.unwrap();
+    assert_eq!(after["FirstName"], "Ada");
+    assert_eq!(after["Active__c"], true);
+    assert_eq!(after["SystemModstamp"], before["SystemModstamp"]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_patch_with_one_value_salesforce_refuses_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let id = ada(&app).await;
+    let before = app.sf_get("Contact", &id).await.unwrap();
+    let res = app
+        .patch(
+            "contacts",
+            &format!("/Users/{id}"),
+            patch_ops(json!([
+                {"op": "replace", "path": "title", "value": "Countess"},
+                {"op": "replace", "path": "name.givenName", "value": "A".repeat(41)}
+            ])),
+        )
+        .await;
+    let body = assert_scim_error(res, 400, Some("invalidValue")).await;
+    assert!(detail(&body).contains("name.givenName"), "{body}");
+    let after = app.sf_get("Contact", &id).await.unwrap();
+    assert_eq!(after["Title"], Value::Null);
+    assert_eq!(after["FirstName"], "Ada");
+    assert_eq!(after["SystemModstamp"], before["SystemModstamp"]);
+    app.stop().await;
+}
+
+// ---- PingOne's documented connector failures ------------------------------------------------
+
+async fn converted_lead(app: &TestApp) -> (String, String) {
+    let id = app
+        .create_user("leads", lead_user("lea@example.com", "Lea", "Lead", "Acme"))
+        .await;
+    let converted = app
+        .sf_control(&format!("leads/{id}/convert"), json!({}))
+        .await;
+    let contact = converted["contactId"].as_str().unwrap().to_string();
+    (id, contact)
+}
+
+#[tokio::test]
+async fn a_put_to_a_converted_lead_is_a_200_with_the_lead_as_it_is_and_a_notice() {
+    let app = TestApp::spawn().await;
+    let (id, contact) = converted_lead(&app).await;
+    let res = app
+        .put(
+            "leads",
+            &format!("/Users/{id}"),
+            lead_user("lea@example.com", "Leah", "Lead", "Globex"),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let n = notice(&res).expect("a notice");
+    assert!(n.contains(&contact), "{n}");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["name"]["givenName"], "Lea");
+    let sf = app.sf_get("Lead", &id).await.unwrap();
+    assert_eq!(sf["FirstName"], "Lea");
+    assert_eq!(sf["Company"], "Acme");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_patch_or_disable_of_a_converted_lead_is_a_200_with_a_notice() {
+    let app = TestApp::spawn().await;
+    let (id, contact) = converted_lead(&app).await;
+    for ops in [
+        json!([{"op": "Replace", "path": "name.givenName", "value": "Leah"}]),
+        json!([{"op": "Replace", "path": "active", "value": "False"}]),
+    ] {
+        let res = app
+            .patch("leads", &format!("/Users/{id}"), patch_ops(ops))
+            .await;
+        assert_eq!(res.status(), 200);
+        assert!(notice(&res).is_some_and(|n| n.contains(&contact)));
+    }
+    // The default remove action (disable) is not a failure either.
+    let res = app.delete("leads", &format!("/Users/{id}")).await;
+    assert_eq!(res.status(), 204);
+    assert!(notice(&res).is_some_and(|n| n.contains(&contact)));
+    let sf = app.sf_get("Lead", &id).await.unwrap();
+    assert_eq!(sf["FirstName"], "Lea");
+    assert_eq!(sf["IsConverted"], true);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_converted_lead_can_still_be_deleted_when_the_remove_action_is_delete() {
+    let app = TestApp::spawn_with(with_policy("leads", "remove_action = \"delete\"")).await;
+    let (id, contact) = converted_lead(&app).await;
+    let res = app.delete("leads", &format!("/Users/{id}")).await;
+    assert_eq!(res.status(), 204);
+    assert!(app.sf_get("Lead", &id).await.is_none());
+    assert_scim_error(app.get("leads", &format!("/Users/{id}")).await, 404, None).await;
+    // The Contact the conversion made is not the bridge's to remove.
+    assert!(app.sf_get("Contact", &contact).await.is_some());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn deleting_a_contact_with_a_portal_user_disables_it_instead_with_a_notice() {
+    let app = TestApp::spawn_with(with_policy("contacts", "remove_action = \"delete\"")).await;
+    let id = ada(&app).await;
+    app.sf_control(&format!("contacts/{id}/portal-user"), json!({}))
+        .await;
+    let res = app.delete("contacts", &format!("/Users/{id}")).await;
+    assert_eq!(res.status(), 204);
+    let n = notice(&res).expect("a notice");
+    assert!(n.contains("DELETE_FAILED") && n.contains("disabled"), "{n}");
+    let sf = app.sf_get("Contact", &id).await.expect("not deleted");
+    assert_eq!(sf["Active__c"], false);
+    let res = app.get("contacts", &format!("/Users/{id}")).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["active"], false);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn deleting_a_contact_with_a_portal_user_is_a_409_when_disabling_is_off() {
+    let app = TestApp::spawn_with(with_policy(
+        "contacts",
+        "remove_action = \"delete\"\nallow_disable = false",
+    ))
+    .await;
+    let id = ada(&app).await;
+    app.sf_control(&format!("contacts/{id}/portal-user"), json!({}))
+        .await;
+    let res = app.delete("contacts", &format!("/Users/{id}")).await;
+    let body = assert_scim_error(res, 409, None).await;
+    assert!(detail(&body).contains("DELETE_FAILED"), "{body}");
+    let sf = app.sf_get("Contact", &id).await.expect("not deleted");
+    assert_eq!(sf["Active__c"], true);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_lead_in_the_recycle_bin_does_not_block_a_new_lead_with_the_same_email() {
+    let app = TestApp::spawn().await;
+    let old = app
+        .sf_create(
+            "Lead",
+            json!({"LastName": "Lead", "Company": "Acme", "Email": "lea@example.com"}),
+        )
+        .await;
+    sf_delete(&app, "Lead", &old).await;
+    let res = app
+        .post(
+            "leads",
+            "/Users",
+            lead_user("lea@example.com", "Lea", "Lead", "Acme"),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    assert!(notice(&res).is_none());
+    let body: Value = res.json().await.unwrap();
+    let id = body["id"].as_str().unwrap();
+    assert_ne!(id, old);
+    assert!(app.sf_get("Lead", id).await.is_some());
+    app.stop().await;
+}
