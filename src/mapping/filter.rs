@@ -374,6 +374,9 @@ fn field(name: &str) -> Result<FieldName, ScimError> {
     FieldName::new(name).map_err(|e| ScimError::internal(format!("bad field name: {e}")))
 }
 
+/// "Strings in WHERE clauses can't exceed 4,000 characters" (SOQL reference, WHERE clause).
+const MAX_FILTER_STRING_CHARS: usize = 4_000;
+
 /// One comparison on one mapped field.
 fn field_condition(
     field: FieldName,
@@ -399,6 +402,16 @@ fn field_condition(
         }
         other => other,
     };
+    // Salesforce refuses longer WHERE strings (MALFORMED_QUERY), and far longer ones make a
+    // query URL no server reads (a transport failure, answered 503 and retried by IdPs).
+    if let CompValue::String(s) = value {
+        if s.chars().count() > MAX_FILTER_STRING_CHARS {
+            return Err(ScimError::invalid_filter(format!(
+                "the value compared with '{}' is longer than {MAX_FILTER_STRING_CHARS} characters, which Salesforce cannot query",
+                display_path(attr)
+            )));
+        }
+    }
     let literal = match value {
         CompValue::String(s) => SoqlValue::Str(s.clone()),
         CompValue::Bool(b) => SoqlValue::Bool(*b),

@@ -558,3 +558,32 @@ async fn a_user_is_within_ge_and_outside_lt_of_its_own_last_modified_value() {
     assert_eq!(matched(&app, &with("lt")).await, v(&[]), "{stamp}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_filter_value_longer_than_salesforce_accepts_is_refused_before_any_query() {
+    let app = TestApp::spawn().await;
+    three_contacts(&app).await;
+    let before = app.api_requests().await;
+    for filter in [
+        format!(r#"userName eq "{}""#, "a".repeat(4_001)),
+        format!(r#"name.familyName co "{}""#, "%".repeat(10_000)),
+        format!(
+            r#"emails[type eq "work" and value sw "{}"]"#,
+            "é".repeat(4_001)
+        ),
+    ] {
+        let res = raw_filter(&app, "contacts", &filter).await;
+        let body = assert_scim_error(res, 400, Some("invalidFilter")).await;
+        assert!(body["detail"].as_str().unwrap().contains("4000"), "{body}");
+    }
+    assert_eq!(app.api_requests().await, before, "Salesforce was asked");
+    // 4,000 characters is still a query (that matches nobody).
+    let list = app
+        .filter(
+            "contacts",
+            &format!(r#"userName eq "{}""#, "a".repeat(4_000)),
+        )
+        .await;
+    assert_eq!(list["totalResults"], json!(0));
+    app.stop().await;
+}
