@@ -379,12 +379,19 @@ impl Connection {
             field: match_field.clone(),
             value: match_value,
         };
-        let id = self.sf(
+        let select = self.select_fields();
+        let names: Vec<&str> = select.iter().map(FieldName::as_str).collect();
+        let record = self.sf(
             "new",
-            self.client.create(self.object(), &fields, Some(&key)).await,
+            self.client
+                .create_and_get(self.object(), &fields, Some(&key), &names)
+                .await,
         )?;
-        tracing::info!(connection = self.name(), id = %id, "created");
-        let record = self.fetch(&id).await?;
+        tracing::info!(
+            connection = self.name(),
+            id = get_ci(&record, "Id").and_then(Value::as_str).unwrap_or("-"),
+            "created"
+        );
         Ok(Outcome {
             resource: self.resource(ctx, &record),
             notices,
@@ -465,14 +472,47 @@ impl Connection {
             );
             return Ok(current.clone());
         }
-        self.sf(id, self.client.update(self.object(), id, &changes).await)?;
+        let Some(record) = self.update_unless_converted(id, &changes, notices).await? else {
+            return self.fetch(id).await;
+        };
         tracing::info!(
             connection = self.name(),
             id,
             fields = %changes.keys().cloned().collect::<Vec<_>>().join(","),
             "updated"
         );
-        self.fetch(id).await
+        Ok(record)
+    }
+
+    /// Writes `changes` and reads the record back in one Salesforce request; `None` when
+    /// Salesforce refused because the Lead was converted after the bridge read it. That race
+    /// ends like a Lead known to be converted: a notice, not a 4xx the IdP would retry forever.
+    async fn update_unless_converted(
+        &self,
+        id: &str,
+        changes: &Record,
+        notices: &mut Vec<String>,
+    ) -> Result<Option<Record>> {
+        let select = self.select_fields();
+        let names: Vec<&str> = select.iter().map(FieldName::as_str).collect();
+        match self
+            .client
+            .update_and_get(self.object(), id, changes, &names)
+            .await
+        {
+            Ok(record) => Ok(Some(record)),
+            Err(e) if e.has_code("CANNOT_UPDATE_CONVERTED_LEAD") => {
+                let now = self.fetch(id).await?;
+                notices.push(self.converted_notice(&now));
+                tracing::warn!(
+                    connection = self.name(),
+                    id,
+                    "update refused: the Lead was converted meanwhile"
+                );
+                Ok(None)
+            }
+            Err(e) => Err(self.fail(id)(ProvisionError::Salesforce(e))),
+        }
     }
 
     fn is_converted(&self, record: &Record) -> bool {
@@ -628,8 +668,9 @@ impl Connection {
             notices.push(self.converted_notice(current));
             return Ok(());
         }
-        self.sf(id, self.client.update(self.object(), id, &changes).await)?;
-        tracing::info!(connection = self.name(), id, "disabled");
+        if self.update_unless_converted(id, &changes, notices).await? {
+            tracing::info!(connection = self.name(), id, "disabled");
+        }
         Ok(())
     }
 }

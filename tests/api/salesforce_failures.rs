@@ -382,24 +382,98 @@ async fn changing_an_email_to_one_a_duplicate_rule_protects_is_a_409() {
 }
 
 #[tokio::test]
-async fn a_duplicate_value_on_create_is_a_409_uniqueness() {
+async fn a_duplicate_refusal_on_create_is_a_409_uniqueness_and_writes_nothing() {
+    // The bridge's Email match runs first, so these show only when another writer wins a
+    // race between the match and the create: injected here.
     let app = TestApp::spawn().await;
+    for code in ["DUPLICATE_VALUE", "DUPLICATES_DETECTED"] {
+        fault(
+            &app,
+            json!({"status": 400, "errorCode": code, "count": 1,
+                   "message": "Use one of these records?",
+                   "method": "POST", "path": "/sobjects/Contact"}),
+        )
+        .await;
+        let res = app
+            .post(
+                "contacts",
+                "/Users",
+                user("ada@example.com", "Ada", "Lovelace"),
+            )
+            .await;
+        let body = assert_scim_error(res, 409, Some("uniqueness")).await;
+        assert!(detail(&body).contains(code), "{body}");
+    }
+    assert!(contacts_with_email(&app, "ada@example.com")
+        .await
+        .is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_lead_converted_between_read_and_write_is_a_200_with_a_notice() {
+    // The bridge reads IsConverted before writing; a conversion in between makes Salesforce
+    // answer CANNOT_UPDATE_CONVERTED_LEAD itself (injected here).
+    let app = TestApp::spawn().await;
+    let id = app
+        .create_user("leads", lead_user("lea@example.com", "Lea", "Lead", "Acme"))
+        .await;
     fault(
         &app,
-        json!({"status": 400, "errorCode": "DUPLICATE_VALUE", "count": 1,
-               "message": "duplicate value found: Email duplicates value on record with id: 003000000000001AAA",
-               "method": "POST", "path": "/sobjects/Contact"}),
+        json!({"status": 400, "errorCode": "CANNOT_UPDATE_CONVERTED_LEAD", "count": 1,
+               "message": "cannot reference converted lead",
+               "method": "PATCH", "path": "/sobjects/Lead"}),
     )
     .await;
     let res = app
-        .post(
-            "contacts",
-            "/Users",
-            user("ada@example.com", "Ada", "Lovelace"),
+        .put(
+            "leads",
+            &format!("/Users/{id}"),
+            lead_user("lea@example.com", "Leah", "Lead", "Acme"),
         )
         .await;
-    let body = assert_scim_error(res, 409, Some("uniqueness")).await;
-    assert!(detail(&body).contains("DUPLICATE_VALUE"), "{body}");
+    assert_eq!(res.status(), 200);
+    assert!(notice(&res).is_some_and(|n| n.contains("converted")));
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["name"]["givenName"], "Lea");
+    // The same race on the default remove action (disable).
+    fault(
+        &app,
+        json!({"status": 400, "errorCode": "CANNOT_UPDATE_CONVERTED_LEAD", "count": 1,
+               "message": "cannot reference converted lead",
+               "method": "PATCH", "path": "/sobjects/Lead"}),
+    )
+    .await;
+    let res = app.delete("leads", &format!("/Users/{id}")).await;
+    assert_eq!(res.status(), 204);
+    assert!(notice(&res).is_some_and(|n| n.contains("converted")));
+    let sf = app.sf_get("Lead", &id).await.unwrap();
+    assert_eq!(sf["FirstName"], "Lea");
+    assert_eq!(sf["Status"], "Open - Not Contacted");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn query_errors_are_scim_errors_that_name_the_salesforce_code() {
+    let app = TestApp::spawn().await;
+    for (code, status) in [
+        ("MALFORMED_QUERY", 400),
+        ("NUMBER_OUTSIDE_VALID_RANGE", 400),
+        ("INVALID_TYPE", 502),
+    ] {
+        fault(
+            &app,
+            json!({"status": 400, "errorCode": code, "count": 1,
+                   "method": "GET", "path": "/query"}),
+        )
+        .await;
+        let res = app.get("contacts", "/Users?count=5").await;
+        let body = assert_scim_error(res, status, None).await;
+        assert!(detail(&body).contains(code), "{body}");
+        if status == 502 {
+            assert!(detail(&body).contains("test-connection"), "{body}");
+        }
+    }
     app.stop().await;
 }
 
