@@ -387,11 +387,10 @@ impl Connection {
                 .create_and_get(self.object(), &fields, Some(&key), &names)
                 .await,
         )?;
-        tracing::info!(
-            connection = self.name(),
-            id = get_ci(&record, "Id").and_then(Value::as_str).unwrap_or("-"),
-            "created"
-        );
+        let new_id = get_ci(&record, "Id")
+            .and_then(|v| v.as_str())
+            .unwrap_or("-");
+        tracing::info!(connection = self.name(), id = new_id, "created");
         Ok(Outcome {
             resource: self.resource(ctx, &record),
             notices,
@@ -668,7 +667,11 @@ impl Connection {
             notices.push(self.converted_notice(current));
             return Ok(());
         }
-        if self.update_unless_converted(id, &changes, notices).await? {
+        if self
+            .update_unless_converted(id, &changes, notices)
+            .await?
+            .is_some()
+        {
             tracing::info!(connection = self.name(), id, "disabled");
         }
         Ok(())

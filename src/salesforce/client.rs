@@ -403,6 +403,51 @@ impl From<RawDescribe> for Describe {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CompositeResponse {
+    composite_response: Vec<SubResponse>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SubResponse {
+    #[serde(default)]
+    body: Value,
+    http_status_code: u16,
+}
+
+/// The `GET` sub-request that reads a record back (`id` may be a reference like `@{write.id}`).
+fn read_subrequest(prefix: &str, object: &str, id: &str, select: &[&str]) -> Value {
+    let mut url = format!("{prefix}/sobjects/{object}/{id}");
+    if !select.is_empty() {
+        url.push_str("?fields=");
+        url.push_str(&select.join(","));
+    }
+    serde_json::json!({"method": "GET", "url": url, "referenceId": "read"})
+}
+
+/// The record from a write-then-read composite answer, or the write's error (with `allOrNone`
+/// the read of a failed write only says `PROCESSING_HALTED`).
+fn read_back(responses: Vec<SubResponse>) -> Result<Record, SfError> {
+    let mut it = responses.into_iter();
+    let (Some(write), Some(read)) = (it.next(), it.next()) else {
+        return Err(SfError::Decode(
+            "composite answer: expected two sub-responses".into(),
+        ));
+    };
+    for sub in [&write, &read] {
+        if !(200..300).contains(&sub.http_status_code) {
+            let body = serde_json::to_vec(&sub.body).unwrap_or_default();
+            return Err(SfError::from_response(sub.http_status_code, &body));
+        }
+    }
+    let mut record: Record = serde_json::from_value(read.body)
+        .map_err(|_| SfError::Decode("composite answer: the read-back is not a record".into()))?;
+    strip_attributes(&mut record);
+    Ok(record)
+}
+
+#[derive(Deserialize)]
 struct VersionEntry {
     version: String,
 }
@@ -653,6 +698,109 @@ impl SalesforceClient {
             (Err(e), true) if e.has_code("ENTITY_IS_DELETED") => Ok(()),
             (Err(e), _) => Err(e),
         }
+    }
+
+    /// Updates a record and reads it back in one Composite request (RFC-free, Salesforce's
+    /// `POST /composite`): one API request instead of two, with `allOrNone` so the read never
+    /// reports a half-applied write. Retryable failures of the update are retried like any call
+    /// (an update is idempotent).
+    pub async fn update_and_get(
+        &self,
+        object: &str,
+        id: &str,
+        fields: &Record,
+        select: &[&str],
+    ) -> Result<Record, SfError> {
+        check_object(object)?;
+        check_id(id)?;
+        let prefix = format!("/services/data/v{}", self.inner.api_version);
+        let requests = vec![
+            serde_json::json!({
+                "method": "PATCH",
+                "url": format!("{prefix}/sobjects/{object}/{id}"),
+                "referenceId": "write",
+                "body": fields,
+            }),
+            read_subrequest(&prefix, object, id, select),
+        ];
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            match self
+                .composite(object, requests.clone())
+                .await
+                .and_then(read_back)
+            {
+                Err(e) if e.is_retryable() && attempt <= self.inner.max_retries => {
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Creates a record and reads it back in one Composite request (one API request instead of
+    /// two). A retryable failure is not resent blindly: [`Self::create`]'s look-up-then-create
+    /// path takes over, then the record is read.
+    pub async fn create_and_get(
+        &self,
+        object: &str,
+        fields: &Record,
+        dedupe: Option<&MatchKey>,
+        select: &[&str],
+    ) -> Result<Record, SfError> {
+        check_object(object)?;
+        let prefix = format!("/services/data/v{}", self.inner.api_version);
+        let requests = vec![
+            serde_json::json!({
+                "method": "POST",
+                "url": format!("{prefix}/sobjects/{object}"),
+                "referenceId": "write",
+                "body": fields,
+            }),
+            read_subrequest(&prefix, object, "@{write.id}", select),
+        ];
+        match self.composite(object, requests).await.and_then(read_back) {
+            Err(e) if e.is_retryable() => {
+                tracing::info!(
+                    object,
+                    error_code = e.code().unwrap_or("-"),
+                    "composite create failed retryably; looking the record up before any resend"
+                );
+                let existing = match dedupe {
+                    Some(key) => self.find_id(object, key).await?,
+                    None => return Err(e),
+                };
+                let id = match existing {
+                    Some(id) => id,
+                    None => self.create(object, fields, dedupe).await?,
+                };
+                self.get(object, &id, select).await
+            }
+            other => other,
+        }
+    }
+
+    /// `POST /composite` with `allOrNone`, answering the sub-responses in order.
+    async fn composite(
+        &self,
+        object: &str,
+        requests: Vec<Value>,
+    ) -> Result<Vec<SubResponse>, SfError> {
+        let mut body = Record::new();
+        body.insert("allOrNone".into(), Value::Bool(true));
+        body.insert("compositeRequest".into(), Value::Array(requests));
+        let mut call = Call::new(
+            Method::POST,
+            Target::Versioned("/composite".to_string()),
+            "/composite",
+            Some(object),
+        );
+        call.body = Some(&body);
+        // One attempt only: the caller decides whether a resend is safe (never for a create).
+        let raw = self.attempt(&call, 1).await.map_err(|f| f.error)?;
+        let parsed: CompositeResponse = decode(&raw, "composite answer")?;
+        Ok(parsed.composite_response)
     }
 
     /// `GET /query?q=…`: the first page. `batch_size` (clamped to 200..=2000) asks for smaller
