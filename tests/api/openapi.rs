@@ -1,1 +1,368 @@
-//! (being written)
+//! `openapi/scim-bridge.yaml` against the server, both ways: every documented operation is served
+//! by a live bridge (no route-level 404 or 405), every route registered in `src/http/mod.rs` is
+//! documented with its methods, and methods the spec does not list are refused.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::helpers::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+const SPEC: &str = include_str!("../../openapi/scim-bridge.yaml");
+const HTTP_MOD: &str = include_str!("../../src/http/mod.rs");
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+
+fn spec() -> Value {
+    serde_yaml::from_str(SPEC).expect("openapi/scim-bridge.yaml parses")
+}
+
+/// Documented operations: path → lower-case methods.
+fn documented(spec: &Value) -> BTreeMap<String, BTreeSet<String>> {
+    spec["paths"]
+        .as_object()
+        .expect("`paths` is a map")
+        .iter()
+        .map(|(path, item)| {
+            let methods = item
+                .as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| METHODS.contains(&k.as_str()))
+                .cloned()
+                .collect();
+            (path.clone(), methods)
+        })
+        .collect()
+}
+
+/// The first string literal after `at` in `text`.
+fn string_after(text: &str, at: usize) -> Option<String> {
+    let rest = &text[at..];
+    let open = rest.find('"')?;
+    let close = rest[open + 1..].find('"')?;
+    Some(rest[open + 1..open + 1 + close].to_string())
+}
+
+/// Routes registered in `src/http/mod.rs` `routes()`: full path → lower-case methods. Reads the
+/// source text: `web::scope("…")` sets the prefix for the resources after it,
+/// `web::resource("…")` opens a resource whose `web::get()`/`web::post()`/… routes follow, and
+/// `.route("…", web::get()…)` is a one-method route.
+fn registered(source: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let start = source
+        .find("pub fn routes(")
+        .expect("src/http/mod.rs has routes()");
+    let body = &source[start..];
+    let end = body[1..].find("\nfn ").map_or(body.len(), |i| i + 1);
+    let end = body[1..]
+        .find("\nasync fn ")
+        .map_or(end, |i| end.min(i + 1));
+    let body = &body[..end];
+
+    // Every interesting token with its position, in source order.
+    let mut marks: Vec<(usize, &str)> = Vec::new();
+    for token in [
+        "web::scope(",
+        "web::resource(",
+        ".route(\"",
+        "web::get()",
+        "web::post()",
+        "web::put()",
+        "web::patch()",
+        "web::delete()",
+        "web::head()",
+    ] {
+        marks.extend(body.match_indices(token));
+    }
+    marks.sort();
+
+    let mut prefix = String::new();
+    let mut current: Option<String> = None;
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (pos, token) in marks {
+        match token {
+            "web::scope(" => {
+                prefix = string_after(body, pos).expect("scope path");
+                current = None;
+            }
+            "web::resource(" => {
+                let path = format!(
+                    "{prefix}{}",
+                    string_after(body, pos).expect("resource path")
+                );
+                out.entry(path.clone()).or_default();
+                current = Some(path);
+            }
+            ".route(\"" => {
+                // `cfg.route("/x", web::get()…)`: a route of its own, outside any resource.
+                let path = format!("{prefix}{}", string_after(body, pos).expect("route path"));
+                out.entry(path.clone()).or_default();
+                current = Some(path);
+            }
+            method => {
+                let m = method
+                    .trim_start_matches("web::")
+                    .trim_end_matches("()")
+                    .to_string();
+                let path = current.clone().expect("a method belongs to a route");
+                out.entry(path).or_default().insert(m);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_spec_is_openapi_3_with_unique_operation_ids_and_resolvable_refs() {
+    let spec = spec();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
+    let mut ids = BTreeSet::new();
+    for (path, methods) in documented(&spec) {
+        for m in methods {
+            let op = &spec["paths"][&path][&m];
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{m} {path}: no operationId"));
+            assert!(ids.insert(id.to_string()), "duplicate operationId {id}");
+            assert!(
+                op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                "{m} {path}: no responses"
+            );
+        }
+    }
+    // Every `$ref` points at something that exists.
+    let mut refs = Vec::new();
+    fn walk(v: &Value, refs: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                for (k, x) in o {
+                    // A string `$ref` is a reference; an object one is a property named
+                    // `$ref` (the manager's, RFC 7643 §4.3).
+                    if let (true, Some(r)) = (k == "$ref", x.as_str()) {
+                        refs.push(r.to_string());
+                    } else {
+                        walk(x, refs);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, refs)),
+            _ => {}
+        }
+    }
+    walk(&spec, &mut refs);
+    assert!(!refs.is_empty());
+    for r in refs {
+        let pointer = r
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("external $ref {r}"));
+        assert!(
+            spec.pointer(pointer).is_some(),
+            "$ref {r} resolves to nothing"
+        );
+    }
+}
+
+#[test]
+fn the_spec_documents_every_route_with_its_methods() {
+    let docs = documented(&spec());
+    let expected: &[(&str, &[&str])] = &[
+        ("/healthz", &["get"]),
+        ("/admin/connections/{name}/test", &["post"]),
+        ("/scim/v2/{connection}/Users", &["get", "post"]),
+        ("/scim/v2/{connection}/Users/.search", &["post"]),
+        (
+            "/scim/v2/{connection}/Users/{id}",
+            &["get", "put", "patch", "delete"],
+        ),
+        ("/scim/v2/{connection}/ServiceProviderConfig", &["get"]),
+        ("/scim/v2/{connection}/ResourceTypes", &["get"]),
+        ("/scim/v2/{connection}/ResourceTypes/{id}", &["get"]),
+        ("/scim/v2/{connection}/Schemas", &["get"]),
+        ("/scim/v2/{connection}/Schemas/{id}", &["get"]),
+    ];
+    for (path, methods) in expected {
+        let want: BTreeSet<String> = methods.iter().map(|m| m.to_string()).collect();
+        assert_eq!(docs.get(*path), Some(&want), "{path}");
+    }
+    assert_eq!(
+        docs.len(),
+        expected.len(),
+        "undocumented extra paths: {docs:?}"
+    );
+}
+
+#[test]
+fn every_route_registered_in_the_server_source_is_in_the_spec() {
+    let served = registered(HTTP_MOD);
+    // The parser must actually have found the routes (a guard against it silently reading
+    // nothing after a refactor).
+    assert!(served.len() >= 10, "parsed only {served:?}");
+    assert!(
+        served.contains_key("/scim/v2/{connection}/Users/{id}"),
+        "{served:?}"
+    );
+    let docs = documented(&spec());
+    for (path, methods) in &served {
+        let Some(doc) = docs.get(path) else {
+            panic!("{path} is served (src/http/mod.rs) but not in openapi/scim-bridge.yaml");
+        };
+        assert_eq!(
+            doc, methods,
+            "{path}: methods in the spec differ from the server's"
+        );
+    }
+    for path in docs.keys() {
+        assert!(
+            served.contains_key(path),
+            "{path} is documented but not registered"
+        );
+    }
+}
+
+#[test]
+fn the_route_reader_sees_a_route_added_to_the_server_source() {
+    // The same source with one more resource, as a future change might add it.
+    let added = HTTP_MOD.replacen(
+        "web::resource(\"/Users/.search\")",
+        "web::resource(\"/Groups\").route(web::get().to(x)).route(web::post().to(x)))\n.service(web::resource(\"/Users/.search\")",
+        1,
+    );
+    let served = registered(&added);
+    let groups: BTreeSet<String> = ["get", "post"].iter().map(|m| m.to_string()).collect();
+    assert_eq!(served.get("/scim/v2/{connection}/Groups"), Some(&groups));
+    assert!(!documented(&spec()).contains_key("/scim/v2/{connection}/Groups"));
+    let served_now = registered(HTTP_MOD);
+    assert_eq!(served.len(), served_now.len() + 1);
+    assert_eq!(
+        served_now.get("/healthz"),
+        Some(&["get".to_string()].into_iter().collect())
+    );
+    assert_eq!(
+        served_now.get("/admin/connections/{name}/test"),
+        Some(&["post".to_string()].into_iter().collect())
+    );
+}
+
+/// The concrete URL and body for one documented operation.
+fn concrete(path: &str, method: &str, user_id: &str) -> (String, Option<Value>) {
+    let id = if path.contains("/Users/") {
+        user_id
+    } else if path.contains("/ResourceTypes/") {
+        "User"
+    } else {
+        USER_URN
+    };
+    let url = path
+        .replace("{connection}", "contacts")
+        .replace("{name}", "contacts")
+        .replace("{id}", id);
+    let body = match (method, path.ends_with("/Users"), path.ends_with(".search")) {
+        ("post", true, _) => Some(user("spec-new@example.com", "Spec", "New")),
+        ("post", _, true) => Some(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+            "filter": "userName eq \"spec@example.com\""
+        })),
+        ("put", _, _) => Some(user("spec@example.com", "Spec", "Replaced")),
+        ("patch", _, _) => Some(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "path": "title", "value": "Documented"}]
+        })),
+        _ => None,
+    };
+    (url, body)
+}
+
+async fn send(app: &TestApp, method: &str, url: &str, body: Option<Value>) -> reqwest::Response {
+    let m = Method::from_bytes(method.to_ascii_uppercase().as_bytes()).unwrap();
+    let token = if url.starts_with("/admin/") {
+        ADMIN_TOKEN
+    } else {
+        TOKEN
+    };
+    let mut req = app
+        .http
+        .request(m, format!("{}{url}", app.address))
+        .bearer_auth(token);
+    if let Some(b) = body {
+        req = req.header("Content-Type", SCIM).body(b.to_string());
+    }
+    req.send().await.unwrap()
+}
+
+/// Whether a response is the server's "no such route" answer rather than a resource's 404.
+async fn is_route_miss(res: reqwest::Response) -> (bool, u16, String) {
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap_or_default();
+    let miss = status == 405 || (status == 404 && text.contains("no such endpoint"));
+    (miss, status, text)
+}
+
+#[tokio::test]
+async fn every_documented_operation_is_served_by_a_live_bridge() {
+    let app = TestApp::spawn().await;
+    let user_id = app
+        .create_user("contacts", user("spec@example.com", "Spec", "Example"))
+        .await;
+    let mut ops: Vec<(String, String)> = documented(&spec())
+        .into_iter()
+        .flat_map(|(p, ms)| ms.into_iter().map(move |m| (p.clone(), m)))
+        .collect();
+    // DELETE last, so the user is there for the others.
+    ops.sort_by_key(|(_, m)| m == "delete");
+    assert!(ops.len() >= 14, "{ops:?}");
+    for (path, method) in ops {
+        let (url, body) = concrete(&path, &method, &user_id);
+        let res = send(&app, &method, &url, body).await;
+        let (miss, status, text) = is_route_miss(res).await;
+        assert!(
+            !miss,
+            "{method} {path} ({url}) is documented but answered {status}: {text}"
+        );
+        // The documented operations all succeed with sensible input.
+        assert!(
+            (200..300).contains(&status),
+            "{method} {url}: {status} {text}"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn methods_the_spec_does_not_list_are_refused() {
+    let app = TestApp::spawn().await;
+    let user_id = app
+        .create_user("contacts", user("spec@example.com", "Spec", "Example"))
+        .await;
+    for (path, methods) in documented(&spec()) {
+        for m in ["get", "post", "put", "patch", "delete"] {
+            if methods.contains(m) {
+                continue;
+            }
+            let (url, body) = concrete(&path, m, &user_id);
+            let res = send(&app, m, &url, body).await;
+            let (miss, status, text) = is_route_miss(res).await;
+            assert!(
+                miss,
+                "{m} {url} is not documented but answered {status}: {text}"
+            );
+        }
+    }
+    // Nothing was changed by the refused calls.
+    assert!(app.sf_get("Contact", &user_id).await.is_some());
+    assert_eq!(app.sf_query("SELECT Id FROM Contact").await.len(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_route_miss_and_a_missing_user_are_told_apart() {
+    // The distinction the two tests above rely on.
+    let app = TestApp::spawn().await;
+    let (miss, status, _) = is_route_miss(app.get("contacts", "/Groups").await).await;
+    assert!(miss && status == 404);
+    let (miss, status, text) =
+        is_route_miss(app.get("contacts", "/Users/003000000000000AAA").await).await;
+    assert!(!miss && status == 404, "{text}");
+    app.stop().await;
+}
