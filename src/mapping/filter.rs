@@ -108,8 +108,15 @@ impl Mapping {
                 }
             }
         }
+        // PingOne's documentation writes its work-email lookup as `email Co "%s"`: `email` is
+        // not a SCIM attribute, but it can only mean `emails`.
+        let name = if schema == Schema::Core && attr.name.eq_ignore_ascii_case("email") {
+            "emails"
+        } else {
+            attr.name.as_str()
+        };
         let (canonical, shape, _) =
-            known_attribute(schema, &attr.name).ok_or_else(|| self.unmapped(attr))?;
+            known_attribute(schema, name).ok_or_else(|| self.unmapped(attr))?;
         let rows: Vec<&MappingRow> = self
             .rows_of(schema, canonical)
             .filter(|r| match (shape, sub) {
@@ -534,6 +541,14 @@ mod tests {
             .to_condition(&parse_filter(r#"id eq "0""#).unwrap())
             .unwrap();
         assert!(matches!(c.fold(), crate::salesforce::soql::Folded::False));
+    }
+
+    #[test]
+    fn pingones_documented_email_co_filter_means_emails() {
+        assert_eq!(
+            soql(&lead(), r#"email Co "smith""#).as_deref(),
+            Some("Email LIKE '%smith%'")
+        );
     }
 
     #[test]
