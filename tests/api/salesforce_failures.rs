@@ -251,9 +251,13 @@ async fn a_spent_daily_limit_is_a_429_with_retry_after() {
         |t| t,
     )
     .await;
-    // Match lookup, create, read back: the whole allowance.
+    // Match lookup, then create + read back in one Composite call; one request left.
     let id = ada(&app).await;
-    assert_eq!(app.api_requests().await, 3);
+    assert_eq!(app.api_requests().await, 2);
+    assert_eq!(
+        app.get("contacts", &format!("/Users/{id}")).await.status(),
+        200
+    );
     let res = app.get("contacts", &format!("/Users/{id}")).await;
     assert!(retry_after(&res).is_some());
     assert_scim_error(res, 429, None).await;
