@@ -993,7 +993,7 @@ impl SalesforceClient {
 
     /// One attempt: with the current token, renewing it once on `INVALID_SESSION_ID`.
     async fn attempt(&self, call: &Call<'_>, attempt: u32) -> Result<Vec<u8>, Failure> {
-        let span = tracing::debug_span!(
+        let span = tracing::info_span!(
             "salesforce_call",
             method = %call.method,
             path = call.template,
@@ -1098,7 +1098,7 @@ impl SalesforceClient {
         let body = response.bytes().await.map_err(SfError::transport)?;
         let elapsed_ms = started.elapsed().as_millis() as u64;
         if (200..300).contains(&status) {
-            tracing::debug!(status, elapsed_ms, "Salesforce call succeeded");
+            tracing::info!(status, elapsed_ms, "Salesforce call succeeded");
             Ok(body.to_vec())
         } else {
             let err = SfError::from_response(status, &body);

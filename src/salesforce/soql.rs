@@ -114,7 +114,16 @@ impl SoqlValue {
             SoqlValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             SoqlValue::Number(n) => out.push_str(&render_number(n)),
             SoqlValue::Null => out.push_str("null"),
-            SoqlValue::DateTime(d) => out.push_str(&d.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            // Whole seconds in the documented form; milliseconds only when there are some,
+            // since Salesforce stores them and `meta.lastModified eq "…"` must match exactly.
+            SoqlValue::DateTime(d) => {
+                let format = if d.timestamp_subsec_millis() == 0 {
+                    "%Y-%m-%dT%H:%M:%SZ"
+                } else {
+                    "%Y-%m-%dT%H:%M:%S%.3fZ"
+                };
+                out.push_str(&d.format(format).to_string())
+            }
             SoqlValue::Date(d) => out.push_str(&d.format("%Y-%m-%d").to_string()),
         }
     }
@@ -855,7 +864,7 @@ mod tests {
             contacts_where(c),
             "SELECT Id FROM Contact WHERE DoNotCall = true AND NumberOfEmployees >= 10 \
              AND AnnualRevenue < 1000000000000000000000 AND Email != null \
-             AND LastModifiedDate > 2024-05-01T08:00:00Z AND Birthdate <= 1990-01-02"
+             AND LastModifiedDate > 2024-05-01T08:00:00.123Z AND Birthdate <= 1990-01-02"
         );
     }
 

@@ -540,7 +540,7 @@ async fn post_search_pages_like_get_with_start_index_and_count() {
 }
 
 #[tokio::test]
-async fn a_user_is_within_ge_and_outside_lt_of_its_own_last_modified_value() {
+async fn a_user_matches_eq_ge_and_le_of_its_own_last_modified_value_and_not_gt_or_lt() {
     let app = TestApp::spawn().await;
     let ids = three_contacts(&app).await;
     let adams: Value = app
@@ -552,10 +552,17 @@ async fn a_user_is_within_ge_and_outside_lt_of_its_own_last_modified_value() {
     let stamp = adams["meta"]["lastModified"].as_str().unwrap().to_string();
     let with =
         |op: &str| format!(r#"meta.lastModified {op} "{stamp}" and name.familyName eq "Adams""#);
-    // eq / le / gt with the user's own millisecond stamp are not asserted: the SOQL builder
-    // renders dateTime literals to the second (reported; see src/salesforce/soql.rs).
-    assert_eq!(matched(&app, &with("ge")).await, v(&["Adams"]), "{stamp}");
-    assert_eq!(matched(&app, &with("lt")).await, v(&[]), "{stamp}");
+    // The stamp carries milliseconds; the SOQL literal must keep them to compare exactly.
+    for op in ["eq", "ge", "le"] {
+        assert_eq!(
+            matched(&app, &with(op)).await,
+            v(&["Adams"]),
+            "{op} {stamp}"
+        );
+    }
+    for op in ["gt", "lt", "ne"] {
+        assert_eq!(matched(&app, &with(op)).await, v(&[]), "{op} {stamp}");
+    }
     app.stop().await;
 }
 
