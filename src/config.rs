@@ -65,6 +65,9 @@ pub struct RawConfig {
     pub admin_token_file: Option<PathBuf>,
     pub log_format: Option<String>,
     pub max_results: Option<u64>,
+    pub token_signing_secret: Option<String>,
+    pub token_signing_secret_file: Option<PathBuf>,
+    pub token_lifetime_secs: Option<u64>,
     #[serde(default)]
     pub connections: BTreeMap<String, RawConnection>,
     #[serde(flatten)]
@@ -119,6 +122,9 @@ pub struct RawInbound {
     pub basic_password: Option<String>,
     pub basic_password_file: Option<PathBuf>,
     pub allow_anonymous: Option<bool>,
+    pub oauth_client_id: Option<String>,
+    pub oauth_client_secret: Option<String>,
+    pub oauth_client_secret_file: Option<PathBuf>,
     #[serde(flatten)]
     pub unknown: BTreeMap<String, toml::Value>,
 }
@@ -168,6 +174,10 @@ pub struct Config {
     /// The largest page a list returns (`count` is capped to it), advertised as
     /// `filter.maxResults` in `/ServiceProviderConfig` (RFC 7643 §5).
     pub max_results: u64,
+    /// Signs the access tokens `POST /oauth/token` issues (HS256); the same on every replica.
+    pub token_signing_secret: Option<SecretString>,
+    /// How long an issued access token is valid.
+    pub token_lifetime: Duration,
     pub connections: Vec<ConnectionConfig>,
 }
 
@@ -217,6 +227,8 @@ pub struct InboundAuth {
     pub bearer_tokens: Vec<SecretString>,
     pub basic: Option<(String, SecretString)>,
     pub allow_anonymous: bool,
+    /// An OAuth 2.0 client (id, secret) that may obtain tokens at `POST /oauth/token`.
+    pub oauth_client: Option<(String, SecretString)>,
 }
 
 /// The connector's provisioning toggles.
@@ -482,6 +494,8 @@ impl Config {
                 "admin_token_file",
                 "log_format",
                 "max_results",
+                "token_signing_secret(_file)",
+                "token_lifetime_secs",
                 "connections",
             ],
         );
@@ -519,6 +533,24 @@ impl Config {
         if max_results == 0 || max_results > 2000 {
             c.add("max_results", "must be between 1 and 2000");
         }
+        let token_signing_secret = c.secret(
+            "token_signing_secret",
+            raw.token_signing_secret.as_ref(),
+            raw.token_signing_secret_file.as_ref(),
+        );
+        if token_signing_secret
+            .as_ref()
+            .is_some_and(|t| t.expose_secret().len() < 32)
+        {
+            c.add(
+                "token_signing_secret",
+                "must be at least 32 characters long (it signs the access tokens the bridge issues)",
+            );
+        }
+        let token_lifetime_secs = raw.token_lifetime_secs.unwrap_or(3600);
+        if !(60..=86_400).contains(&token_lifetime_secs) {
+            c.add("token_lifetime_secs", "must be between 60 and 86400");
+        }
         if raw.connections.is_empty() {
             c.add(
                 "connections",
@@ -531,12 +563,37 @@ impl Config {
                 connections.push(conn);
             }
         }
+        let mut client_ids: Vec<&str> = Vec::new();
+        for conn in &connections {
+            if let Some((id, _)) = &conn.inbound.oauth_client {
+                if client_ids.contains(&id.as_str()) {
+                    c.add(
+                        format!("connections.{}.inbound.oauth_client_id", conn.name),
+                        format!(
+                            "'{id}' is used by another connection; OAuth client ids must be unique"
+                        ),
+                    );
+                }
+                client_ids.push(id);
+                if token_signing_secret.is_none() {
+                    c.add(
+                        "token_signing_secret",
+                        format!(
+                            "connection '{}' has an OAuth client, so the bridge issues tokens: set a signing secret of at least 32 characters, the same on every replica",
+                            conn.name
+                        ),
+                    );
+                }
+            }
+        }
         match (listen, c.problems.is_empty()) {
             (Some(listen), true) => Ok(Config {
                 listen,
                 admin_token,
                 log_format,
                 max_results,
+                token_signing_secret,
+                token_lifetime: Duration::from_secs(token_lifetime_secs),
                 connections,
             }),
             _ => Err(ConfigError(c.problems)),
@@ -815,6 +872,8 @@ fn check_inbound(c: &mut Checker, p: &str, ri: RawInbound) -> Option<InboundAuth
             "basic_username",
             "basic_password(_file)",
             "allow_anonymous",
+            "oauth_client_id",
+            "oauth_client_secret(_file)",
         ],
     );
     let before = c.problems.len();
@@ -860,17 +919,42 @@ fn check_inbound(c: &mut Checker, p: &str, ri: RawInbound) -> Option<InboundAuth
             None
         }
     };
+    let oauth_secret = c.secret(
+        &format!("{p}.oauth_client_secret"),
+        ri.oauth_client_secret.as_ref(),
+        ri.oauth_client_secret_file.as_ref(),
+    );
+    let oauth_client = match (ri.oauth_client_id, oauth_secret) {
+        (Some(id), Some(secret)) if !id.trim().is_empty() => {
+            if secret.expose_secret().len() < 16 {
+                c.add(
+                    format!("{p}.oauth_client_secret"),
+                    "must be at least 16 characters long",
+                );
+            }
+            Some((id.trim().to_string(), secret))
+        }
+        (None, None) => None,
+        _ => {
+            c.add(
+                format!("{p}.oauth_client_id"),
+                "OAuth client credentials need both oauth_client_id and oauth_client_secret",
+            );
+            None
+        }
+    };
     let allow_anonymous = ri.allow_anonymous.unwrap_or(false);
-    if bearer_tokens.is_empty() && basic.is_none() && !allow_anonymous {
+    if bearer_tokens.is_empty() && basic.is_none() && oauth_client.is_none() && !allow_anonymous {
         c.add(
             format!("{p}.bearer_tokens"),
-            "no inbound credentials: give the IdP a bearer token (or basic_username/basic_password; allow_anonymous = true only behind your own gateway)",
+            "no inbound credentials: give the IdP a bearer token (or an OAuth client, or basic_username/basic_password; allow_anonymous = true only behind your own gateway)",
         );
     }
     (c.problems.len() == before).then_some(InboundAuth {
         bearer_tokens,
         basic,
         allow_anonymous,
+        oauth_client,
     })
 }
 
@@ -1110,6 +1194,14 @@ remove_action = "explode"
                 "# tokens\ncontacts-token-0123456789\n",
             ),
             ("scim-bridge-leads-tokens", "leads-token-0123456789"),
+            (
+                "scim-bridge-token-signing-secret",
+                "a-signing-secret-of-at-least-32-characters",
+            ),
+            (
+                "scim-bridge-contacts-oauth-secret",
+                "oauth-secret-0123456789",
+            ),
         ] {
             std::fs::write(dir.join(name), content).unwrap();
         }
@@ -1119,6 +1211,8 @@ remove_action = "explode"
         assert_eq!(cfg.connections.len(), 2);
         let contacts = cfg.connection("contacts").unwrap();
         assert_eq!(contacts.inbound.bearer_tokens.len(), 1);
+        assert!(contacts.inbound.oauth_client.is_some());
+        assert!(cfg.token_signing_secret.is_some());
         assert_eq!(contacts.mapping.len(), 7);
         assert!(!contacts.mapping[6].update);
         assert_eq!(
@@ -1137,6 +1231,27 @@ remove_action = "explode"
             err.0[0].key,
             "connections.contacts.policy.deprovision_on_rule_deletion"
         );
+    }
+
+    #[test]
+    fn an_oauth_client_needs_a_signing_secret() {
+        let text = minimal("").replace(
+            "bearer_tokens = [\"0123456789abcdef0123\"]",
+            "oauth_client_id = \"pingone\"\noauth_client_secret = \"0123456789abcdef0123\"",
+        );
+        let err = Config::from_raw(parse_raw(&text).unwrap()).unwrap_err();
+        assert!(
+            err.0.iter().any(|p| p.key == "token_signing_secret"),
+            "{err}"
+        );
+        let with_secret = format!("token_signing_secret = \"{}\"\n{text}", "s".repeat(32));
+        let cfg = Config::from_raw(parse_raw(&with_secret).unwrap()).unwrap();
+        assert!(cfg
+            .connection("contacts")
+            .unwrap()
+            .inbound
+            .oauth_client
+            .is_some());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 pub mod config;
 pub mod demo;
 pub mod http;
+pub mod inbound_token;
 pub mod mapping;
 pub mod provisioning;
 pub mod salesforce;

@@ -8,6 +8,7 @@ use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::InboundAuth;
+use crate::inbound_token::TokenIssuer;
 use crate::scim::error::ScimError;
 
 /// Equal-time comparison of two secrets.
@@ -21,7 +22,7 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     diff == 0
 }
 
-fn authorization(req: &HttpRequest) -> Option<&str> {
+pub(crate) fn authorization(req: &HttpRequest) -> Option<&str> {
     req.headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -29,13 +30,19 @@ fn authorization(req: &HttpRequest) -> Option<&str> {
 }
 
 /// The credential after a scheme, case-insensitively (`Bearer x`, `bearer x`).
-fn credential<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
+pub(crate) fn credential<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
     let (s, rest) = value.split_once(' ')?;
     s.eq_ignore_ascii_case(scheme).then(|| rest.trim())
 }
 
-/// Checks a SCIM request against a connection's inbound credentials.
-pub fn check_inbound(req: &HttpRequest, auth: &InboundAuth) -> Result<(), ScimError> {
+/// Checks a SCIM request against a connection's inbound credentials: a static bearer token, an
+/// access token the bridge issued to the connection's OAuth client, or HTTP Basic.
+pub fn check_inbound(
+    req: &HttpRequest,
+    connection: &str,
+    auth: &InboundAuth,
+    issuer: Option<&TokenIssuer>,
+) -> Result<(), ScimError> {
     if auth.allow_anonymous {
         return Ok(());
     }
@@ -50,6 +57,9 @@ pub fn check_inbound(req: &HttpRequest, auth: &InboundAuth) -> Result<(), ScimEr
             .iter()
             .any(|t| constant_time_eq(t.expose_secret().as_bytes(), token.as_bytes()))
         {
+            return Ok(());
+        }
+        if auth.oauth_client.is_some() && issuer.is_some_and(|i| i.verify(token, connection)) {
             return Ok(());
         }
         return Err(ScimError::unauthorized(

@@ -5,12 +5,14 @@
 //! Routes (see `openapi/scim-bridge.yaml`):
 //! - `GET /healthz`
 //! - `POST /admin/connections/{name}/test`
+//! - `POST /oauth/token` (client credentials for IdPs such as PingOne)
 //! - `/scim/v2/{connection}/Users`, `/Users/.search`, `/Users/{id}`, `/ServiceProviderConfig`,
 //!   `/ResourceTypes[/{id}]`, `/Schemas[/{id}]`
 
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod oauth;
 pub mod users;
 
 use std::net::TcpListener;
@@ -28,6 +30,7 @@ use serde_json::Value;
 use tracing_actix_web::TracingLogger;
 
 use crate::config::{Config, ConnectionConfig};
+use crate::inbound_token::TokenIssuer;
 use crate::provisioning::Connection;
 use crate::salesforce::{JwtBearer, SalesforceClient, SalesforceSettings, SfError};
 use crate::scim::error::ScimError;
@@ -41,6 +44,8 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 pub struct AppState {
     pub connections: DashMap<String, Arc<Connection>>,
     pub admin_token: Option<SecretString>,
+    /// Issues and verifies the tokens of `POST /oauth/token` (when a signing secret is set).
+    pub issuer: Option<TokenIssuer>,
 }
 
 impl AppState {
@@ -56,7 +61,7 @@ impl AppState {
                     "no connection named '{name}' is configured on this bridge"
                 ))
             })?;
-        auth::check_inbound(req, &conn.config.inbound)?;
+        auth::check_inbound(req, name, &conn.config.inbound, self.issuer.as_ref())?;
         Ok(conn)
     }
 }
@@ -119,6 +124,10 @@ impl Application {
                 .map(|c| (c.name().to_string(), Arc::new(c)))
                 .collect(),
             admin_token: config.admin_token.clone(),
+            issuer: config
+                .token_signing_secret
+                .as_ref()
+                .map(|s| TokenIssuer::new(s.expose_secret().as_bytes(), config.token_lifetime)),
         });
         let port = listener.local_addr()?.port();
         let data = web::Data::from(state);
@@ -168,6 +177,11 @@ fn method_not_allowed(allowed: &'static str) -> actix_web::Route {
 /// Every route; unknown paths answer a SCIM 404.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
+        .service(
+            web::resource("/oauth/token")
+                .route(web::post().to(oauth::token))
+                .default_service(method_not_allowed("POST")),
+        )
         .service(
             web::resource("/admin/connections/{name}/test")
                 .route(web::post().to(admin::test_connection))

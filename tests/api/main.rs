@@ -12,6 +12,7 @@ mod discovery;
 mod errors;
 mod filters;
 mod lifecycle;
+mod oauth;
 mod openapi;
 mod policy;
 mod salesforce_failures;

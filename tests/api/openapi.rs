@@ -169,6 +169,7 @@ fn the_spec_documents_every_route_with_its_methods() {
     let docs = documented(&spec());
     let expected: &[(&str, &[&str])] = &[
         ("/healthz", &["get"]),
+        ("/oauth/token", &["post"]),
         ("/admin/connections/{name}/test", &["post"]),
         ("/scim/v2/{connection}/Users", &["get", "post"]),
         ("/scim/v2/{connection}/Users/.search", &["post"]),
@@ -320,11 +321,14 @@ async fn every_documented_operation_is_served_by_a_live_bridge() {
             !miss,
             "{method} {path} ({url}) is documented but answered {status}: {text}"
         );
-        // The documented operations all succeed with sensible input.
-        assert!(
-            (200..300).contains(&status),
-            "{method} {url}: {status} {text}"
-        );
+        // The documented operations all succeed with sensible input (the token endpoint is
+        // exercised with real client credentials in oauth.rs; the demo has no OAuth client).
+        if path != "/oauth/token" {
+            assert!(
+                (200..300).contains(&status),
+                "{method} {url}: {status} {text}"
+            );
+        }
     }
     app.stop().await;
 }

@@ -1,0 +1,117 @@
+//! `POST /oauth/token`: the OAuth 2.0 client credentials grant (RFC 6749 §4.4) for IdPs that
+//! authenticate that way (PingOne's "OAuth 2 client credentials" option). The client
+//! authenticates with HTTP Basic (§2.3.1) or `client_id`/`client_secret` in the form body; the
+//! answer is an access token for the client's connection (§5.1), errors as §5.2 describes.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use base64::Engine;
+use secrecy::ExposeSecret;
+use serde_json::json;
+
+use super::auth::{authorization, constant_time_eq, credential};
+use super::AppState;
+
+/// A §5.2 error answer.
+fn oauth_error(status: u16, error: &str, description: &str, basic: bool) -> HttpResponse {
+    let code = actix_web::http::StatusCode::from_u16(status)
+        .unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
+    let mut res = HttpResponse::build(code);
+    res.insert_header((header::CACHE_CONTROL, "no-store"));
+    if status == 401 && basic {
+        res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"scim-bridge\""));
+    }
+    tracing::info!(status, error, "token request refused");
+    res.json(json!({"error": error, "error_description": description}))
+}
+
+/// The client's credentials: HTTP Basic (form-urlencoded id and secret, §2.3.1) or form fields.
+fn client_credentials(
+    req: &HttpRequest,
+    form: &[(String, String)],
+) -> Option<(String, String, bool)> {
+    if let Some(encoded) = authorization(req).and_then(|v| credential(v, "Basic")) {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())?;
+        let (id, secret) = decoded.split_once(':')?;
+        let unescape = |s: &str| {
+            url::form_urlencoded::parse(format!("v={s}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
+        return Some((unescape(id), unescape(secret), true));
+    }
+    let get = |k: &str| {
+        form.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    Some((get("client_id")?, get("client_secret")?, false))
+}
+
+pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let grant = form
+        .iter()
+        .find(|(k, _)| k == "grant_type")
+        .map(|(_, v)| v.as_str());
+    match grant {
+        Some("client_credentials") => {}
+        Some(_) => {
+            return oauth_error(
+                400,
+                "unsupported_grant_type",
+                "only grant_type=client_credentials is supported",
+                false,
+            )
+        }
+        None => return oauth_error(400, "invalid_request", "grant_type is missing", false),
+    }
+    let Some(issuer) = state.issuer.as_ref() else {
+        return oauth_error(
+            400,
+            "unauthorized_client",
+            "this bridge issues no tokens: no connection has an OAuth client configured",
+            false,
+        );
+    };
+    let Some((id, secret, basic)) = client_credentials(&req, &form) else {
+        return oauth_error(
+            401,
+            "invalid_client",
+            "send the client id and secret with HTTP Basic or as client_id and client_secret",
+            true,
+        );
+    };
+    let connection = state.connections.iter().find_map(|entry| {
+        let (cid, csecret) = entry.value().config.inbound.oauth_client.as_ref()?;
+        let id_ok = constant_time_eq(cid.as_bytes(), id.as_bytes());
+        let secret_ok = constant_time_eq(csecret.expose_secret().as_bytes(), secret.as_bytes());
+        (id_ok && secret_ok).then(|| entry.key().clone())
+    });
+    let Some(connection) = connection else {
+        return oauth_error(
+            401,
+            "invalid_client",
+            "unknown client or wrong secret",
+            basic,
+        );
+    };
+    let Some(access_token) = issuer.issue(&connection, &id) else {
+        return oauth_error(500, "server_error", "the token could not be signed", false);
+    };
+    tracing::info!(connection = %connection, "issued an access token");
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(json!({
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": issuer.lifetime().as_secs(),
+        }))
+}

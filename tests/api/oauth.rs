@@ -1,0 +1,242 @@
+//! PingOne's "OAuth 2 client credentials" authentication: the IdP fetches a token from the
+//! bridge's `POST /oauth/token` and sends it as a bearer token (RFC 6749 §4.4, §5).
+
+use crate::helpers::*;
+use base64::Engine;
+use serde_json::Value;
+
+const SIGNING: &str = "a-signing-secret-of-at-least-32-characters";
+const CLIENT: &str = "pingone-contacts";
+const SECRET: &str = "client-secret-0123456789";
+
+/// The demo, with an OAuth client on `contacts` and a signing secret.
+async fn spawn() -> TestApp {
+    TestApp::spawn_with(|t| {
+        let t = t.replacen(
+            &format!("bearer_tokens = [\"{TOKEN}\"]"),
+            &format!(
+                "bearer_tokens = [\"{TOKEN}\"]\noauth_client_id = \"{CLIENT}\"\noauth_client_secret = \"{SECRET}\""
+            ),
+            1,
+        );
+        format!("token_signing_secret = \"{SIGNING}\"\n{t}")
+    })
+    .await
+}
+
+async fn token_request(
+    app: &TestApp,
+    form: &[(&str, &str)],
+    basic: Option<(&str, &str)>,
+) -> reqwest::Response {
+    let mut req = app
+        .http
+        .post(format!("{}/oauth/token", app.address))
+        .form(form);
+    if let Some((id, secret)) = basic {
+        req = req.basic_auth(id, Some(secret));
+    }
+    req.send().await.unwrap()
+}
+
+async fn scim_get(app: &TestApp, conn: &str, token: &str) -> reqwest::Response {
+    app.http
+        .get(format!("{}/Users", app.scim(conn)))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn pingone_gets_a_token_with_client_credentials_and_provisions_with_it() {
+    let app = spawn().await;
+    let res = token_request(
+        &app,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT),
+            ("client_secret", SECRET),
+            ("scope", "scim"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 3600);
+    let token = body["access_token"].as_str().unwrap().to_string();
+    assert_ne!(token, SECRET);
+
+    let created = app
+        .http
+        .post(format!("{}/Users", app.scim("contacts")))
+        .bearer_auth(&token)
+        .header("Content-Type", SCIM)
+        .body(user("oauth@example.com", "O", "Auth").to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    assert_eq!(
+        app.sf_query("SELECT Id FROM Contact WHERE Email = 'oauth@example.com'")
+            .await
+            .len(),
+        1
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn client_credentials_in_http_basic_work_too() {
+    let app = spawn().await;
+    let res = token_request(
+        &app,
+        &[("grant_type", "client_credentials")],
+        Some((CLIENT, SECRET)),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let token: Value = res.json().await.unwrap();
+    let res = scim_get(&app, "contacts", token["access_token"].as_str().unwrap()).await;
+    assert_eq!(res.status(), 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_token_for_one_connection_is_refused_by_another() {
+    let app = spawn().await;
+    let res = token_request(
+        &app,
+        &[("grant_type", "client_credentials")],
+        Some((CLIENT, SECRET)),
+    )
+    .await;
+    let token: Value = res.json().await.unwrap();
+    let res = scim_get(&app, "leads", token["access_token"].as_str().unwrap()).await;
+    assert_scim_error(res, 401, None).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_wrong_secret_is_invalid_client_and_no_token_is_issued() {
+    let app = spawn().await;
+    for basic in [false, true] {
+        let res = if basic {
+            token_request(
+                &app,
+                &[("grant_type", "client_credentials")],
+                Some((CLIENT, "wrong-secret-000000")),
+            )
+            .await
+        } else {
+            token_request(
+                &app,
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", CLIENT),
+                    ("client_secret", "nope"),
+                ],
+                None,
+            )
+            .await
+        };
+        assert_eq!(res.status(), 401);
+        if basic {
+            assert!(res.headers().contains_key("www-authenticate"));
+        }
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_client");
+        assert!(body.get("access_token").is_none());
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn other_grants_and_missing_grants_are_refused_as_rfc_6749_says() {
+    let app = spawn().await;
+    let res = token_request(
+        &app,
+        &[
+            ("grant_type", "password"),
+            ("username", "u"),
+            ("password", "p"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"],
+        "unsupported_grant_type"
+    );
+    let res = token_request(&app, &[("client_id", CLIENT)], None).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"],
+        "invalid_request"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_forged_or_expired_token_is_refused() {
+    let app = spawn().await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = |secret: &str, exp: u64| {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::default(),
+            &serde_json::json!({"iss": "scim-bridge", "sub": CLIENT, "aud": "scim-bridge:contacts", "iat": now, "exp": exp, "jti": "t"}),
+            &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap()
+    };
+    // Signed with the right secret and valid: accepted (proves the forgeries below differ only
+    // in what makes them invalid).
+    assert_eq!(
+        scim_get(&app, "contacts", &claims(SIGNING, now + 600))
+            .await
+            .status(),
+        200
+    );
+    let expired = claims(SIGNING, now - 3600);
+    assert_scim_error(scim_get(&app, "contacts", &expired).await, 401, None).await;
+    let forged = claims("someone-elses-secret-of-32-characters", now + 600);
+    assert_scim_error(scim_get(&app, "contacts", &forged).await, 401, None).await;
+    let alg_none = format!(
+        "{}.{}.",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
+            r#"{{"iss":"scim-bridge","sub":"x","aud":"scim-bridge:contacts","exp":{}}}"#,
+            now + 600
+        ))
+    );
+    assert_scim_error(scim_get(&app, "contacts", &alg_none).await, 401, None).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn without_an_oauth_client_the_token_endpoint_issues_nothing() {
+    let app = TestApp::spawn().await;
+    let res = token_request(
+        &app,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", "x"),
+            ("client_secret", "y"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"],
+        "unauthorized_client"
+    );
+    app.stop().await;
+}
