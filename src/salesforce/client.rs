@@ -588,6 +588,16 @@ impl SalesforceClient {
                             );
                             return Ok(id);
                         }
+                        Ok(None) if matches!(f.error, SfError::Transport(_)) => {
+                            // No answer (a timeout, a dropped connection): Salesforce may still
+                            // be saving the record, after our look-up. Resending could make a
+                            // second one; the IdP's retry will find and link the first.
+                            tracing::warn!(
+                                object,
+                                "create got no answer and its record is not visible yet; not resending"
+                            );
+                            return Err(f.error);
+                        }
                         Ok(None) => {
                             tracing::info!(
                                 object,
@@ -773,6 +783,8 @@ impl SalesforceClient {
                 };
                 let id = match existing {
                     Some(id) => id,
+                    // No answer at all: the record may still appear; see `create`.
+                    None if matches!(e, SfError::Transport(_)) => return Err(e),
                     None => self.create(object, fields, dedupe).await?,
                 };
                 self.get(object, &id, select).await

@@ -858,3 +858,41 @@ async fn a_lead_in_the_recycle_bin_does_not_block_a_new_lead_with_the_same_email
     assert!(app.sf_get("Lead", id).await.is_some());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_create_that_gets_no_answer_is_not_resent_and_the_idps_retry_links_the_record() {
+    let app = TestApp::spawn_with(|t| {
+        t.replacen(
+            "refresh_token = \"demo-refresh-token\"",
+            "refresh_token = \"demo-refresh-token\"\ntimeout_secs = 1",
+            1,
+        )
+    })
+    .await;
+    // Salesforce takes longer than the bridge waits, then saves the record anyway.
+    app.sf_control(
+        "faults",
+        json!({"delay_ms": 2500, "count": 1, "method": "POST", "path": "/composite"}),
+    )
+    .await;
+    let body = user("slow@example.com", "Slow", "Save");
+    let res = app.post("contacts", "/Users", body.clone()).await;
+    assert_scim_error(res, 503, None).await;
+    let soql = "SELECT Id FROM Contact WHERE Email = 'slow@example.com'";
+    let mut found = Vec::new();
+    for _ in 0..100 {
+        found = app.sf_query(soql).await;
+        if !found.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(found.len(), 1, "the first create never landed");
+    // The IdP retries the create: it links the record the first attempt made.
+    let res = app.post("contacts", "/Users", body).await;
+    assert_eq!(res.status(), 201);
+    let created: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(created["id"], found[0]["Id"]);
+    assert_eq!(app.sf_query(soql).await.len(), 1, "a duplicate was made");
+    app.stop().await;
+}
