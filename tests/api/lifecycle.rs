@@ -477,3 +477,79 @@ async fn creating_the_same_contact_twice_links_the_first_record_instead_of_dupli
 async fn creating_the_same_lead_twice_links_the_first_record_instead_of_duplicating_it() {
     a_repeated_create_links_the_first_record(LEADS).await;
 }
+
+/// Creates `n` Contacts directly in Salesforce, 200 per Collections call.
+async fn seed_contacts(app: &TestApp, n: usize) {
+    let token = app.sf_token().await;
+    for chunk in (0..n).collect::<Vec<_>>().chunks(200) {
+        let records: Vec<Value> = chunk
+            .iter()
+            .map(|i| {
+                json!({
+                    "attributes": {"type": "Contact"},
+                    "LastName": format!("Seed{i:05}"),
+                    "Email": format!("seed{i:05}@example.com")
+                })
+            })
+            .collect();
+        let res = app
+            .http
+            .post(format!(
+                "{}/services/data/v62.0/composite/sobjects",
+                app.sf.base_url()
+            ))
+            .bearer_auth(&token)
+            .json(&json!({"allOrNone": true, "records": records}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+}
+
+async fn page_ids(app: &TestApp, start: usize, count: usize) -> (u64, Vec<String>) {
+    let page: Value = app
+        .get(
+            "contacts",
+            &format!("/Users?startIndex={start}&count={count}&attributes=id"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids = page["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    (page["totalResults"].as_u64().unwrap(), ids)
+}
+
+#[tokio::test]
+async fn pages_beyond_salesforces_2000_row_offset_are_served_in_the_same_order() {
+    let app = TestApp::spawn().await;
+    seed_contacts(&app, 2_150).await;
+    // Walk everything 200 at a time: the reference order.
+    let mut all = Vec::new();
+    let mut start = 1;
+    loop {
+        let (total, ids) = page_ids(&app, start, 200).await;
+        assert_eq!(total, 2_150);
+        if ids.is_empty() {
+            break;
+        }
+        start += ids.len();
+        all.extend(ids);
+    }
+    assert_eq!(all.len(), 2_150);
+    let unique: std::collections::BTreeSet<&String> = all.iter().collect();
+    assert_eq!(unique.len(), 2_150, "a page repeated someone");
+    // Jump straight past OFFSET 2,000: same people, same order.
+    let (total, deep) = page_ids(&app, 2_051, 75).await;
+    assert_eq!(total, 2_150);
+    assert_eq!(deep, all[2_050..2_125].to_vec());
+    let (_, tail) = page_ids(&app, 2_140, 50).await;
+    assert_eq!(tail, all[2_139..].to_vec());
+    app.stop().await;
+}
