@@ -7,6 +7,7 @@
 
 mod helpers;
 
+mod cli;
 mod clients;
 mod discovery;
 mod errors;

@@ -1,0 +1,265 @@
+//! The `scim-bridge` binary as an admin runs it: `check-config`, `test-connection`, and
+//! `serve`'s logs, which must never contain a secret or a token.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::helpers::*;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_scim-bridge");
+const INBOUND: &str = "inbound-token-that-must-never-be-logged";
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("scim-bridge-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn config_text(listen: &str, sf: &str, client_secret: &str) -> String {
+    format!(
+        r#"listen = "{listen}"
+[connections.contacts]
+record_type = "Contact"
+[connections.contacts.salesforce]
+domain = "{sf}"
+client_id = "demo-client-id"
+client_secret = "{client_secret}"
+refresh_token = "demo-refresh-token"
+[connections.contacts.inbound]
+bearer_tokens = ["{INBOUND}"]
+"#
+    )
+}
+
+/// Runs the binary to completion off the async runtime.
+async fn run(args: Vec<String>) -> (i32, String) {
+    tokio::task::spawn_blocking(move || {
+        let out = Command::new(BIN)
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code().unwrap_or(-1), text)
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn check_config_lists_every_problem_by_key_and_exits_non_zero() {
+    let dir = temp_dir("bad");
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        r#"listen = "nowhere"
+[connections.contacts]
+record_type = "Opportunity"
+[connections.contacts.salesforce]
+domain = "http://acme.my.salesforce.com"
+"#,
+    )
+    .unwrap();
+    let (code, out) = run(vec![
+        "check-config".into(),
+        "--config".into(),
+        path.display().to_string(),
+    ])
+    .await;
+    assert_ne!(code, 0, "{out}");
+    for key in [
+        "listen",
+        "connections.contacts.record_type",
+        "connections.contacts.salesforce.domain",
+        "connections.contacts.salesforce.client_id",
+        "connections.contacts.inbound.bearer_tokens",
+    ] {
+        assert!(out.contains(key), "{key} not reported:\n{out}");
+    }
+}
+
+#[tokio::test]
+async fn check_config_accepts_a_valid_file_and_never_prints_its_secrets() {
+    let dir = temp_dir("good");
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        config_text(
+            "127.0.0.1:0",
+            "https://acme.my.salesforce.com",
+            "very-secret-value",
+        ),
+    )
+    .unwrap();
+    let (code, out) = run(vec![
+        "check-config".into(),
+        "--config".into(),
+        path.display().to_string(),
+    ])
+    .await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("OK"), "{out}");
+    assert!(
+        !out.contains("very-secret-value") && !out.contains(INBOUND),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn test_connection_passes_against_salesforce_and_says_how_to_fix_a_wrong_secret() {
+    let app = TestApp::spawn().await;
+    let dir = temp_dir("testconn");
+    let good = dir.join("good.toml");
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &good,
+        config_text("127.0.0.1:0", app.sf.base_url(), "demo-client-secret"),
+    )
+    .unwrap();
+    std::fs::write(
+        &bad,
+        config_text("127.0.0.1:0", app.sf.base_url(), "wrong-secret"),
+    )
+    .unwrap();
+    let (code, out) = run(vec![
+        "test-connection".into(),
+        "--config".into(),
+        good.display().to_string(),
+    ])
+    .await;
+    assert_eq!(code, 0, "{out}");
+    for check in [
+        "[PASS] token",
+        "[PASS] api",
+        "[PASS] object",
+        "[PASS] fields",
+    ] {
+        assert!(out.contains(check), "{check} missing:\n{out}");
+    }
+    let (code, out) = run(vec![
+        "test-connection".into(),
+        "--config".into(),
+        bad.display().to_string(),
+        "--connection".into(),
+        "contacts".into(),
+    ])
+    .await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("[FAIL] token"), "{out}");
+    assert!(
+        out.contains("fix:") && out.contains("client_secret"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("wrong-secret"),
+        "the secret was printed:\n{out}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn serve_logs_requests_and_salesforce_calls_but_never_a_secret_or_token() {
+    let app = TestApp::spawn().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = temp_dir("serve");
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        config_text(
+            &format!("127.0.0.1:{port}"),
+            app.sf.base_url(),
+            "demo-client-secret",
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--config",
+            &path.display().to_string(),
+            "--workers",
+            "1",
+        ])
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..100 {
+        if app.http.get(format!("{base}/healthz")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "serve did not start");
+    let scim = format!("{base}/scim/v2/contacts");
+    let created: Value = app
+        .http
+        .post(format!("{scim}/Users"))
+        .bearer_auth(INBOUND)
+        .header("Content-Type", SCIM)
+        .body(user("logs@example.com", "Log", "Check").to_string())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    // Force a renewal mid-run, and a refused request.
+    app.sf_control("tokens/expire", serde_json::json!({})).await;
+    let res = app
+        .http
+        .get(format!("{scim}/Users/{id}"))
+        .bearer_auth(INBOUND)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = app
+        .http
+        .get(format!("{scim}/Users/{id}"))
+        .bearer_auth("a-wrong-token-that-is-long-enough")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    child.kill().unwrap();
+    let mut logs = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        out.read_to_string(&mut logs).unwrap();
+    }
+    if let Some(mut err) = child.stderr.take() {
+        err.read_to_string(&mut logs).unwrap();
+    }
+    let _ = child.wait();
+    assert!(
+        logs.contains("Salesforce call succeeded"),
+        "no Salesforce call logged:\n{logs}"
+    );
+    assert!(logs.contains("request_id"), "no request id:\n{logs}");
+    for secret in [
+        "demo-client-secret",
+        "demo-refresh-token",
+        INBOUND,
+        "a-wrong-token-that-is-long-enough",
+        "!AQ", // every access token the org issues contains this
+    ] {
+        assert!(!logs.contains(secret), "'{secret}' appears in the logs");
+    }
+    app.stop().await;
+}
