@@ -429,6 +429,29 @@ impl Mapping {
         out
     }
 
+    /// Required fields (LastName, Lead Company) that a PUT or PATCH left without a value: they
+    /// keep their value, since Salesforce cannot blank them; the answer says so. Each entry
+    /// names the SCIM attribute(s) and the field.
+    pub fn required_kept(&self, view: &View, current: &Record) -> Vec<String> {
+        let mut out = Vec::new();
+        for field in self.fields() {
+            if !self.record_type.is_required(field.as_str()) {
+                continue;
+            }
+            let rows: Vec<&MappingRow> = self
+                .rows
+                .iter()
+                .filter(|r| r.update && r.field.as_str().eq_ignore_ascii_case(field.as_str()))
+                .collect();
+            let had_value = get_ci(current, field.as_str()).is_some_and(|v| !v.is_null());
+            if had_value && !rows.is_empty() && rows.iter().all(|r| view.get(&r.attr).is_none()) {
+                let attrs: Vec<String> = rows.iter().map(|r| r.attr.to_string()).collect();
+                out.push(format!("{} ({})", attrs.join(" / "), field.as_str()));
+            }
+        }
+        out
+    }
+
     /// Adds the enable/disable write when `view.active` differs from the record.
     pub fn active_change(&self, view: &View, current: &Record, out: &mut Record) {
         if let (Some(d), Some(active)) = (&self.disable, view.active) {
@@ -531,6 +554,22 @@ mod tests {
         assert_eq!(
             Value::Object(changes),
             json!({"FirstName": "Augusta", "Title": null})
+        );
+    }
+
+    #[test]
+    fn a_missing_last_name_is_kept_and_reported() {
+        let m = contact();
+        let current: Record =
+            serde_json::from_value(json!({"Email": "a@b.c", "LastName": "Lovelace"})).unwrap();
+        let view = m.view_from_scim(&json!({"userName": "a@b.c"})).unwrap();
+        assert!(m
+            .changes_for_update(&view, &current, true)
+            .get("LastName")
+            .is_none());
+        assert_eq!(
+            m.required_kept(&view, &current),
+            vec!["name.familyName (LastName)".to_string()]
         );
     }
 

@@ -434,6 +434,15 @@ impl Connection {
         let mut changes = self
             .mapping
             .changes_for_update(view, current, clear_missing);
+        if clear_missing && policy.allow_update {
+            let kept = self.mapping.required_kept(view, current);
+            if !kept.is_empty() {
+                notices.push(format!(
+                    "Salesforce requires {}: the request left it without a value, so it was kept",
+                    kept.join(", ")
+                ));
+            }
+        }
         let active_field = self
             .mapping
             .disable

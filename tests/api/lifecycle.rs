@@ -553,3 +553,33 @@ async fn pages_beyond_salesforces_2000_row_offset_are_served_in_the_same_order()
     assert_eq!(tail, all[2_139..].to_vec());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn removing_the_family_name_keeps_last_name_and_says_why() {
+    let app = TestApp::spawn().await;
+    let id = app
+        .create_user("contacts", user("kept@example.com", "Kept", "Lastname"))
+        .await;
+    let res = app
+        .patch(
+            "contacts",
+            &format!("/Users/{id}"),
+            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                   "Operations": [{"op": "remove", "path": "name.familyName"},
+                                  {"op": "remove", "path": "name.givenName"}]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let notice = res.headers()["x-scim-bridge-notice"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(notice.contains("LastName"), "{notice}");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["name"]["familyName"], "Lastname");
+    assert!(body["name"].get("givenName").is_none(), "{body}");
+    let sf = app.sf_get("Contact", &id).await.unwrap();
+    assert_eq!(sf["LastName"], "Lastname");
+    assert_eq!(sf["FirstName"], Value::Null);
+    app.stop().await;
+}
