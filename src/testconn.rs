@@ -102,6 +102,20 @@ pub async fn run(conn: &Connection) -> Report {
         || config.jwt_private_key.is_some();
     if can_grant {
         match conn.client.authenticate().await {
+            Ok(info) if config.refresh_token.is_some() && info.grant != "refresh_token" => {
+                checks.push(Check {
+                    name: "token",
+                    ok: true,
+                    detail: format!(
+                        "the refresh token was refused; the bridge obtained a token with the {} grant instead (instance {})",
+                        info.grant, info.instance_url
+                    ),
+                    fix: Some(format!(
+                        "replace {key}.refresh_token with a current one, or remove it and rely on the {} grant",
+                        info.grant
+                    )),
+                })
+            }
             Ok(info) => checks.push(pass(
                 "token",
                 format!(

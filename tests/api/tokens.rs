@@ -165,11 +165,13 @@ async fn a_revoked_refresh_token_falls_back_to_the_client_credentials_grant() {
         .unwrap();
     let token = check(&report, "token");
     assert_eq!(token["ok"], true, "{report}");
+    let detail = token["detail"].as_str().unwrap();
+    assert!(detail.contains("client_credentials"), "{report}");
+    assert!(detail.contains("refresh token was refused"), "{report}");
     assert!(
-        token["detail"]
+        token["fix"]
             .as_str()
-            .unwrap()
-            .contains("client_credentials"),
+            .is_some_and(|f| f.contains("connections.contacts.salesforce.refresh_token")),
         "{report}"
     );
     app.stop().await;
