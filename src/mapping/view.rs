@@ -236,11 +236,11 @@ impl Mapping {
                 return Ok(Some(e));
             }
         }
+        // Only a list without any `type` feeds the first mapped type: a typed element of a
+        // type the mapping does not name (a home email) must never become the work email.
         let types = self.types_of(attr.schema, attr.name);
-        let any_typed_match = elements
-            .iter()
-            .any(|e| type_of(e).is_some_and(|t| types.contains(&t)));
-        if any_typed_match || types.first() != attr.type_value.as_ref() {
+        let any_typed = elements.iter().any(|e| type_of(e).is_some());
+        if any_typed || types.first() != attr.type_value.as_ref() {
             return Ok(None);
         }
         let primary = elements
@@ -515,6 +515,21 @@ mod tests {
             .view_from_scim(&json!({"userName": "x@y.z", "emails": [{"value": "a@b.c"}]}))
             .unwrap();
         assert_eq!(m.fields_for_create(&view)["Email"], "a@b.c");
+    }
+
+    #[test]
+    fn a_home_email_never_becomes_the_work_email() {
+        let m = contact();
+        let view = m
+            .view_from_scim(&json!({
+                "userName": "ada@corp.example.com",
+                "emails": [{"type": "home", "value": "ada.personal@gmail.com"}],
+                "phoneNumbers": [{"type": "home", "value": "+1 555 0100"}]
+            }))
+            .unwrap();
+        let fields = m.fields_for_create(&view);
+        assert_eq!(fields["Email"], "ada@corp.example.com");
+        assert!(fields.get("Phone").is_none(), "{fields:?}");
     }
 
     #[test]

@@ -435,11 +435,22 @@ fn read_back(responses: Vec<SubResponse>) -> Result<Record, SfError> {
             "composite answer: expected two sub-responses".into(),
         ));
     };
-    for sub in [&write, &read] {
-        if !(200..300).contains(&sub.http_status_code) {
+    // With allOrNone, the sub-requests that did not fail are rewritten to PROCESSING_HALTED:
+    // the error that matters (and decides whether to retry) is the other one.
+    let errors: Vec<SfError> = [&write, &read]
+        .into_iter()
+        .filter(|sub| !(200..300).contains(&sub.http_status_code))
+        .map(|sub| {
             let body = serde_json::to_vec(&sub.body).unwrap_or_default();
-            return Err(SfError::from_response(sub.http_status_code, &body));
-        }
+            SfError::from_response(sub.http_status_code, &body)
+        })
+        .collect();
+    if let Some(e) = errors
+        .iter()
+        .find(|e| !e.has_code("PROCESSING_HALTED"))
+        .or(errors.first())
+    {
+        return Err(e.clone());
     }
     let mut record: Record = serde_json::from_value(read.body)
         .map_err(|_| SfError::Decode("composite answer: the read-back is not a record".into()))?;

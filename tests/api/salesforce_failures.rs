@@ -896,3 +896,30 @@ async fn a_create_that_gets_no_answer_is_not_resent_and_the_idps_retry_links_the
     assert_eq!(app.sf_query(soql).await.len(), 1, "a duplicate was made");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_failed_read_back_inside_the_composite_create_is_retried_not_reported_as_a_400() {
+    let app = TestApp::spawn().await;
+    // The create sub-request succeeds, the read-back hits an outage: allOrNone rolls the
+    // create back and marks it PROCESSING_HALTED. The real error is the retryable 503.
+    app.sf_control(
+        "faults",
+        json!({"status": 503, "errorCode": "SERVER_UNAVAILABLE", "count": 1, "method": "GET", "path": "/sobjects/Contact/"}),
+    )
+    .await;
+    let res = app
+        .post(
+            "contacts",
+            "/Users",
+            user("halted@example.com", "Hal", "Ted"),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    let records = app
+        .sf_query("SELECT Id FROM Contact WHERE Email = 'halted@example.com'")
+        .await;
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["Id"], body["id"]);
+    app.stop().await;
+}
