@@ -19,8 +19,14 @@ impl Mapping {
     /// Applies operations in order, as RFC 7644 §3.5.2 requires (all or nothing: the caller
     /// writes to Salesforce only after every operation applied).
     pub fn apply_patch(&self, view: &mut View, ops: &[PatchOperation]) -> Result<(), ScimError> {
+        let before = view.values.clone();
         for op in ops {
             self.apply_one(view, op)?;
+        }
+        for row in &self.rows {
+            if before.get(&row.attr) != view.values.get(&row.attr) {
+                view.touched.insert(row.attr.clone());
+            }
         }
         Ok(())
     }

@@ -31,6 +31,9 @@ pub struct View {
     pub values: BTreeMap<ScimAttr, Value>,
     /// `None` when the input did not say (a PUT without `active` leaves it as it is).
     pub active: Option<bool>,
+    /// The attributes a PATCH changed. When several rows feed one field, a changed one wins
+    /// over mapping order (Entra renames `userName` alone on a UPN change).
+    pub touched: std::collections::BTreeSet<ScimAttr>,
 }
 
 impl View {
@@ -392,20 +395,15 @@ impl Mapping {
             let old = get_ci(current, field.as_str())
                 .cloned()
                 .unwrap_or(Value::Null);
-            // Several rows may feed one field (`userName` and the work email both feed Email).
-            // A PATCH starts from the record, so every row carries the current value except the
-            // one the request changed: that one wins (Entra replaces `userName` alone on a UPN
-            // change), else the first row in mapping order.
-            let values: Vec<Value> = rows
+            // Several rows may feed one field (`userName` and the work email both feed Email):
+            // the one a PATCH changed wins, else the first row in mapping order. Never "whichever
+            // differs from Salesforce", which would flip the field on every identical PUT.
+            let updatable: Vec<&&MappingRow> = rows.iter().filter(|r| r.update).collect();
+            let value = updatable
                 .iter()
-                .filter(|r| r.update)
-                .filter_map(|r| view.get(&r.attr).cloned())
-                .collect();
-            let value = values
-                .iter()
-                .find(|v| !same_value(&old, v))
-                .or(values.first())
-                .cloned();
+                .filter(|r| view.touched.contains(&r.attr))
+                .chain(updatable.iter())
+                .find_map(|r| view.get(&r.attr).cloned());
             let new = match value {
                 Some(v) => v,
                 None => {

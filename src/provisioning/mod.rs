@@ -664,8 +664,8 @@ impl Connection {
 
     async fn disable(&self, id: &str, current: &Record, notices: &mut Vec<String>) -> Result<()> {
         let view = View {
-            values: self.mapping.view_from_record(current).values,
             active: Some(false),
+            ..self.mapping.view_from_record(current)
         };
         let mut changes = Record::new();
         self.mapping.active_change(&view, current, &mut changes);

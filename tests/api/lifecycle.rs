@@ -427,10 +427,16 @@ async fn a_put_renaming_user_name(kind: Kind) {
     let id = app
         .create_user(kind.conn, kind.body("old@example.com", "Rosa", "Parks"))
         .await;
-    // A PUT whose userName changed while its work email still carries the old address:
-    // Email follows the attribute that changed.
+    // A PUT carries every attribute, so when userName and the work email disagree the
+    // mapping order decides (the work email row comes first), the same way every time; a PUT
+    // that renames both moves Email.
     let mut body = kind.body("old@example.com", "Rosa", "Parks");
     body["userName"] = json!("new@example.com");
+    let (status, res) = json_of(app.put(kind.conn, &format!("/Users/{id}"), body).await).await;
+    assert_eq!(status, 200, "{res}");
+    let sf = app.sf_get(kind.object, &id).await.unwrap();
+    assert_eq!(sf["Email"], "old@example.com");
+    let body = kind.body("new@example.com", "Rosa", "Parks");
     let (status, res) = json_of(app.put(kind.conn, &format!("/Users/{id}"), body).await).await;
     assert_eq!(status, 200, "{res}");
     assert_eq!(res["userName"], "new@example.com");
@@ -440,12 +446,12 @@ async fn a_put_renaming_user_name(kind: Kind) {
 }
 
 #[tokio::test]
-async fn a_put_that_changes_only_the_user_name_of_a_contact_changes_its_email() {
+async fn a_put_follows_mapping_order_when_user_name_and_email_of_a_contact_disagree() {
     a_put_renaming_user_name(CONTACTS).await;
 }
 
 #[tokio::test]
-async fn a_put_that_changes_only_the_user_name_of_a_lead_changes_its_email() {
+async fn a_put_follows_mapping_order_when_user_name_and_email_of_a_lead_disagree() {
     a_put_renaming_user_name(LEADS).await;
 }
 
@@ -581,5 +587,39 @@ async fn removing_the_family_name_keeps_last_name_and_says_why() {
     let sf = app.sf_get("Contact", &id).await.unwrap();
     assert_eq!(sf["LastName"], "Lastname");
     assert_eq!(sf["FirstName"], Value::Null);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_identical_put_with_a_different_user_name_and_work_email_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let mut body = user("ada@corp.example.com", "Ada", "Lovelace");
+    body["emails"] = json!([{"value": "ada@example.com", "type": "work", "primary": true}]);
+    let id = app.create_user("contacts", body.clone()).await;
+    let path = format!("/Users/{id}");
+    let first: Value = app
+        .put("contacts", &path, body.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let stamp = first["meta"]["version"].clone();
+    for _ in 0..3 {
+        let again: Value = app
+            .put("contacts", &path, body.clone())
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            again["meta"]["version"], stamp,
+            "an identical PUT wrote to Salesforce"
+        );
+    }
+    // The work email is what Salesforce keeps (first mapping row).
+    assert_eq!(
+        app.sf_get("Contact", &id).await.unwrap()["Email"],
+        "ada@example.com"
+    );
     app.stop().await;
 }
