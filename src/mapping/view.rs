@@ -450,6 +450,24 @@ impl Mapping {
         out
     }
 
+    /// Attributes the request gave a new value for that are written on create only (the
+    /// connector's unticked Update flag): Salesforce keeps its value, and the answer says so.
+    pub fn create_only_ignored(&self, view: &View, current: &Record) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter(|r| !r.update)
+            .filter(|r| {
+                view.get(&r.attr).is_some_and(|v| {
+                    let old = get_ci(current, r.field.as_str())
+                        .cloned()
+                        .unwrap_or(Value::Null);
+                    !same_value(&old, v)
+                })
+            })
+            .map(|r| r.attr.to_string())
+            .collect()
+    }
+
     /// Adds the enable/disable write when `view.active` differs from the record.
     pub fn active_change(&self, view: &View, current: &Record, out: &mut Record) {
         if let (Some(d), Some(active)) = (&self.disable, view.active) {

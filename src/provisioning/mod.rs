@@ -434,6 +434,31 @@ impl Connection {
         let mut changes = self
             .mapping
             .changes_for_update(view, current, clear_missing);
+        if policy.allow_update {
+            let ignored = self.mapping.create_only_ignored(view, current);
+            if !ignored.is_empty() {
+                notices.push(format!(
+                    "{} {} written on create only (update = false in the mapping): Salesforce's value was kept",
+                    ignored.join(", "),
+                    if ignored.len() == 1 { "is" } else { "are" }
+                ));
+            }
+            let cleared: Vec<&String> = changes
+                .iter()
+                .filter(|(_, v)| v.is_null())
+                .map(|(k, _)| k)
+                .collect();
+            if !cleared.is_empty() {
+                notices.push(format!(
+                    "cleared in Salesforce (no value in the request): {}",
+                    cleared
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
         if clear_missing && policy.allow_update {
             let kept = self.mapping.required_kept(view, current);
             if !kept.is_empty() {

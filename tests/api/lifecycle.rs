@@ -623,3 +623,32 @@ async fn an_identical_put_with_a_different_user_name_and_work_email_changes_noth
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_put_that_clears_mapped_fields_names_them_in_the_notice() {
+    let app = TestApp::spawn().await;
+    let mut body = user("clear@example.com", "Clara", "Lear");
+    body["title"] = json!("Analyst");
+    body["phoneNumbers"] = json!([{"type": "mobile", "value": "+1 555 0100"}]);
+    let id = app.create_user("contacts", body).await;
+    let res = app
+        .put(
+            "contacts",
+            &format!("/Users/{id}"),
+            user("clear@example.com", "Clara", "Lear"),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let notice = res.headers()["x-scim-bridge-notice"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        notice.contains("Title") && notice.contains("MobilePhone"),
+        "{notice}"
+    );
+    let sf = app.sf_get("Contact", &id).await.unwrap();
+    assert_eq!(sf["Title"], Value::Null);
+    assert_eq!(sf["MobilePhone"], Value::Null);
+    app.stop().await;
+}

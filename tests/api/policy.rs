@@ -547,6 +547,14 @@ async fn a_create_only_mapping_row_is_written_on_create_but_not_on_put() {
     body["title"] = json!("Countess");
     let res = app.put("contacts", &format!("/Users/{id}"), body).await;
     assert_eq!(res.status(), 200);
+    let notice = res.headers()["x-scim-bridge-notice"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        notice.contains("title") && notice.contains("create only"),
+        "{notice}"
+    );
     let body = json_of(res).await;
     assert_eq!(body["title"], "Analyst");
     assert_eq!(body["name"]["givenName"], "Augusta");
