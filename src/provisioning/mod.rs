@@ -27,8 +27,9 @@ use crate::scim::urn;
 
 pub use error::ProvisionError;
 
-/// The largest `OFFSET` SOQL accepts; deeper pages walk the query cursor instead.
-const MAX_SOQL_OFFSET: u64 = 2000;
+/// How deep a list may page (each 2,000 rows cost one Salesforce API request): beyond it, a
+/// bearer-token holder could spend the org's daily allowance with one request.
+const MAX_LIST_DEPTH: u64 = 100_000;
 
 /// One connection at run time: its configuration, mapping and Salesforce client.
 pub struct Connection {
@@ -208,38 +209,16 @@ impl Connection {
         let mut select = Select::new(object.clone(), self.select_fields());
         select.filter = condition.clone();
         select.order_by = vec![(id_field.clone(), true)];
-        let list_id = "list";
         let (total, records) = if count == 0 {
             let page = self.sf(
-                list_id,
+                "list",
                 self.client
                     .query(&Select::count(object, condition), None)
                     .await,
             )?;
             (page.total_size, Vec::new())
-        } else if offset <= MAX_SOQL_OFFSET {
-            if offset > 0 {
-                select.offset = u32::try_from(offset).ok();
-            }
-            // No LIMIT: `totalSize` then counts every match, so one call answers both the page
-            // and `totalResults`; the batch size keeps the page small.
-            let batch = u32::try_from(count).unwrap_or(2000);
-            let page = self.sf(list_id, self.client.query(&select, Some(batch)).await)?;
-            let total = if page.records.is_empty() && offset > 0 {
-                let counted = self.sf(
-                    list_id,
-                    self.client
-                        .query(&Select::count(object, condition), None)
-                        .await,
-                )?;
-                counted.total_size
-            } else {
-                offset + page.total_size
-            };
-            let take = usize::try_from(count).unwrap_or(usize::MAX);
-            (total, page.records.into_iter().take(take).collect())
         } else {
-            self.deep_page(select, offset, count).await?
+            self.page(select, offset, count).await?
         };
         let resources = records
             .iter()
@@ -254,27 +233,29 @@ impl Connection {
         Ok(list_response(total, q.start_index, resources))
     }
 
-    /// A page beyond SOQL's OFFSET limit: walk the Id-ordered cursor (one API call per 2,000
-    /// rows) to the page, then read that page's records.
-    async fn deep_page(
-        &self,
-        select: Select,
-        offset: u64,
-        count: u64,
-    ) -> Result<(u64, Vec<Record>)> {
-        let id_field = FieldName::new("Id").map_err(|e| ScimError::internal(e.to_string()))?;
-        let mut ids_only = select.clone();
-        ids_only.fields = vec![id_field.clone()];
-        let mut page = self.sf("list", self.client.query(&ids_only, Some(2000)).await)?;
+    /// One page, read through the query cursor in Id order: no OFFSET (whose `totalSize` is
+    /// not the whole count and which stops at 2,000 rows), so `totalSize` is exact and a page
+    /// within the first 2,000 rows costs one API call; deeper pages cost one call per 2,000
+    /// rows, up to [`MAX_LIST_DEPTH`].
+    async fn page(&self, select: Select, offset: u64, count: u64) -> Result<(u64, Vec<Record>)> {
+        let batch = u32::try_from(offset.saturating_add(count).clamp(200, 2000)).unwrap_or(2000);
+        let mut page = self.sf("list", self.client.query(&select, Some(batch)).await)?;
         let total = page.total_size;
+        if offset >= total {
+            return Ok((total, Vec::new()));
+        }
+        if offset > MAX_LIST_DEPTH {
+            return Err(ScimError::invalid_value(format!(
+                "startIndex {} is deeper than this bridge pages ({MAX_LIST_DEPTH} rows, {total} match): narrow the list with a filter",
+                offset + 1
+            )));
+        }
         let mut seen: u64 = 0;
-        let mut wanted: Vec<String> = Vec::new();
+        let mut wanted: Vec<Record> = Vec::new();
         loop {
-            for r in &page.records {
+            for record in std::mem::take(&mut page.records) {
                 if seen >= offset && (wanted.len() as u64) < count {
-                    if let Some(id) = r.get("Id").and_then(Value::as_str) {
-                        wanted.push(id.to_string());
-                    }
+                    wanted.push(record);
                 }
                 seen += 1;
             }
@@ -286,17 +267,7 @@ impl Connection {
                 _ => break,
             }
         }
-        if wanted.is_empty() {
-            return Ok((total, Vec::new()));
-        }
-        let mut by_id = select;
-        by_id.filter = Some(Condition::In {
-            field: id_field,
-            values: wanted.into_iter().map(SoqlValue::Str).collect(),
-        });
-        by_id.offset = None;
-        let page = self.sf("list", self.client.query(&by_id, Some(2000)).await)?;
-        Ok((total, page.records))
+        Ok((total, wanted))
     }
 
     /// `POST /Users`: match on the match field, then link or create (RFC 7644 §3.3).

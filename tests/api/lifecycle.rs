@@ -557,6 +557,16 @@ async fn pages_beyond_salesforces_2000_row_offset_are_served_in_the_same_order()
     assert_eq!(deep, all[2_050..2_125].to_vec());
     let (_, tail) = page_ids(&app, 2_140, 50).await;
     assert_eq!(tail, all[2_139..].to_vec());
+    // A page inside the first 2,000 rows costs one Salesforce request, with an exact total.
+    let before = app.api_requests().await;
+    let (total, mid) = page_ids(&app, 1_801, 100).await;
+    assert_eq!((total, mid), (2_150, all[1_800..1_900].to_vec()));
+    assert_eq!(app.api_requests().await - before, 1);
+    // Past the end costs one request too, however large the startIndex.
+    let before = app.api_requests().await;
+    let (total, none) = page_ids(&app, 999_999_999, 100).await;
+    assert_eq!((total, none.len()), (2_150, 0));
+    assert_eq!(app.api_requests().await - before, 1);
     app.stop().await;
 }
 
