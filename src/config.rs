@@ -68,6 +68,7 @@ pub struct RawConfig {
     pub token_signing_secret: Option<String>,
     pub token_signing_secret_file: Option<PathBuf>,
     pub token_lifetime_secs: Option<u64>,
+    pub request_deadline_secs: Option<u64>,
     #[serde(default)]
     pub connections: BTreeMap<String, RawConnection>,
     #[serde(flatten)]
@@ -178,6 +179,8 @@ pub struct Config {
     pub token_signing_secret: Option<SecretString>,
     /// How long an issued access token is valid.
     pub token_lifetime: Duration,
+    /// Every SCIM request answers within this time (503 after it), below Entra's 60 s resend.
+    pub request_deadline: Duration,
     pub connections: Vec<ConnectionConfig>,
 }
 
@@ -496,6 +499,7 @@ impl Config {
                 "max_results",
                 "token_signing_secret(_file)",
                 "token_lifetime_secs",
+                "request_deadline_secs",
                 "connections",
             ],
         );
@@ -551,6 +555,10 @@ impl Config {
         if !(60..=86_400).contains(&token_lifetime_secs) {
             c.add("token_lifetime_secs", "must be between 60 and 86400");
         }
+        let request_deadline_secs = raw.request_deadline_secs.unwrap_or(50);
+        if !(1..=600).contains(&request_deadline_secs) {
+            c.add("request_deadline_secs", "must be between 1 and 600");
+        }
         if raw.connections.is_empty() {
             c.add(
                 "connections",
@@ -594,6 +602,7 @@ impl Config {
                 max_results,
                 token_signing_secret,
                 token_lifetime: Duration::from_secs(token_lifetime_secs),
+                request_deadline: Duration::from_secs(request_deadline_secs),
                 connections,
             }),
             _ => Err(ConfigError(c.problems)),

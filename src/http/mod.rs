@@ -46,6 +46,8 @@ pub struct AppState {
     pub admin_token: Option<SecretString>,
     /// Issues and verifies the tokens of `POST /oauth/token` (when a signing secret is set).
     pub issuer: Option<TokenIssuer>,
+    /// Every SCIM request answers within this time.
+    pub deadline: std::time::Duration,
 }
 
 impl AppState {
@@ -128,6 +130,7 @@ impl Application {
                 .token_signing_secret
                 .as_ref()
                 .map(|s| TokenIssuer::new(s.expose_secret().as_bytes(), config.token_lifetime)),
+            deadline: config.request_deadline,
         });
         let port = listener.local_addr()?.port();
         let data = web::Data::from(state);

@@ -4,6 +4,9 @@
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
+use std::future::Future;
+use std::time::Duration;
+
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 use tracing::Instrument;
@@ -17,6 +20,30 @@ use crate::scim::patch::parse_patch;
 
 /// The header that explains policy decisions the response alone cannot show.
 pub const NOTICE_HEADER: &str = "x-scim-bridge-notice";
+
+/// Runs a provisioning operation within the request deadline (`request_deadline_secs`, 50 s
+/// by default) and in a span naming the connection and the SCIM operation. Whatever Salesforce
+/// does, the IdP gets an answer: Entra ID resends a POST it has waited 60 s for, and a resend
+/// that overlaps a create still in flight could duplicate the person.
+async fn run<T>(
+    state: &AppState,
+    conn: &Connection,
+    op: &'static str,
+    fut: impl Future<Output = Result<T, ScimError>>,
+) -> Result<T, ScimError> {
+    let span = tracing::info_span!("scim", connection = %conn.name(), op);
+    let deadline: Duration = state.deadline;
+    match tokio::time::timeout(deadline, fut.instrument(span)).await {
+        Ok(result) => result,
+        Err(_) => {
+            tracing::warn!(connection = %conn.name(), op, "Salesforce did not answer in time");
+            Err(ScimError::service_unavailable(format!(
+                "Salesforce did not answer within {} s; retry the request (a create that reached Salesforce meanwhile is linked on retry, not duplicated)",
+                deadline.as_secs()
+            )))
+        }
+    }
+}
 
 /// `scheme://host/scim/v2/{connection}` as the client reached us (honouring `Forwarded` /
 /// `X-Forwarded-*` from a load balancer), for `meta.location`.
@@ -39,10 +66,6 @@ fn if_match(req: &HttpRequest) -> Option<String> {
         .get(header::IF_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
-}
-
-fn span(conn: &Connection, op: &'static str) -> tracing::Span {
-    tracing::info_span!("scim", connection = %conn.name(), op)
 }
 
 /// A User response with its `ETag` (RFC 7644 §3.14) and any policy notices.
@@ -92,10 +115,13 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let conn = state.connection(&req)?;
     let q = ListQuery::from_query_string(req.query_string())?;
     let base = base_url(&req, &conn);
-    let body = conn
-        .list(&Ctx { base_url: &base }, &q)
-        .instrument(span(&conn, "list"))
-        .await?;
+    let body = run(
+        &state,
+        &conn,
+        "list",
+        conn.list(&Ctx { base_url: &base }, &q),
+    )
+    .await?;
     Ok(scim_response(StatusCode::OK, &body))
 }
 
@@ -107,10 +133,13 @@ pub async fn search(
     let conn = state.connection(&req)?;
     let q = ListQuery::from_search_request(&json_body(&req, payload).await?)?;
     let base = base_url(&req, &conn);
-    let body = conn
-        .list(&Ctx { base_url: &base }, &q)
-        .instrument(span(&conn, "search"))
-        .await?;
+    let body = run(
+        &state,
+        &conn,
+        "search",
+        conn.list(&Ctx { base_url: &base }, &q),
+    )
+    .await?;
     Ok(scim_response(StatusCode::OK, &body))
 }
 
@@ -122,10 +151,13 @@ pub async fn create(
     let conn = state.connection(&req)?;
     let body = json_body(&req, payload).await?;
     let base = base_url(&req, &conn);
-    let Outcome { resource, notices } = conn
-        .create(&Ctx { base_url: &base }, &body)
-        .instrument(span(&conn, "create"))
-        .await?;
+    let Outcome { resource, notices } = run(
+        &state,
+        &conn,
+        "create",
+        conn.create(&Ctx { base_url: &base }, &body),
+    )
+    .await?;
     let mut res = user_response(StatusCode::CREATED, &resource, &notices);
     if let Some(loc) = resource["meta"]["location"]
         .as_str()
@@ -140,10 +172,13 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     let conn = state.connection(&req)?;
     let (attributes, excluded) = attribute_params(&req)?;
     let base = base_url(&req, &conn);
-    let resource = conn
-        .get(&Ctx { base_url: &base }, &id_of(&req))
-        .instrument(span(&conn, "get"))
-        .await?;
+    let resource = run(
+        &state,
+        &conn,
+        "get",
+        conn.get(&Ctx { base_url: &base }, &id_of(&req)),
+    )
+    .await?;
     let shown = project(&resource, &attributes, &excluded);
     let mut res = user_response(StatusCode::OK, &shown, &[]);
     // The ETag describes the resource, even when the projection left `meta` out.
@@ -164,15 +199,18 @@ pub async fn replace(
     let conn = state.connection(&req)?;
     let body = json_body(&req, payload).await?;
     let base = base_url(&req, &conn);
-    let Outcome { resource, notices } = conn
-        .replace(
+    let Outcome { resource, notices } = run(
+        &state,
+        &conn,
+        "replace",
+        conn.replace(
             &Ctx { base_url: &base },
             &id_of(&req),
             &body,
             if_match(&req).as_deref(),
-        )
-        .instrument(span(&conn, "replace"))
-        .await?;
+        ),
+    )
+    .await?;
     Ok(user_response(StatusCode::OK, &resource, &notices))
 }
 
@@ -184,15 +222,18 @@ pub async fn patch(
     let conn = state.connection(&req)?;
     let ops = parse_patch(&json_body(&req, payload).await?)?;
     let base = base_url(&req, &conn);
-    let Outcome { resource, notices } = conn
-        .patch(
+    let Outcome { resource, notices } = run(
+        &state,
+        &conn,
+        "patch",
+        conn.patch(
             &Ctx { base_url: &base },
             &id_of(&req),
             &ops,
             if_match(&req).as_deref(),
-        )
-        .instrument(span(&conn, "patch"))
-        .await?;
+        ),
+    )
+    .await?;
     // RFC 7644 §3.5.2: 200 with the resource (clients such as Entra read it back).
     Ok(user_response(StatusCode::OK, &resource, &notices))
 }
@@ -202,10 +243,13 @@ pub async fn delete(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
     let conn = state.connection(&req)?;
-    let removal = conn
-        .delete(&id_of(&req), if_match(&req).as_deref())
-        .instrument(span(&conn, "delete"))
-        .await?;
+    let removal = run(
+        &state,
+        &conn,
+        "delete",
+        conn.delete(&id_of(&req), if_match(&req).as_deref()),
+    )
+    .await?;
     let mut res = HttpResponse::NoContent().finish();
     add_notices(&mut res, &removal.notices);
     Ok(res)

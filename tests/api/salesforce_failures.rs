@@ -923,3 +923,21 @@ async fn a_failed_read_back_inside_the_composite_create_is_retried_not_reported_
     assert_eq!(records[0]["Id"], body["id"]);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_request_salesforce_is_too_slow_for_is_answered_503_within_the_deadline() {
+    let app = TestApp::spawn_with(|t| format!("request_deadline_secs = 1\n{t}")).await;
+    let id = app
+        .create_user("contacts", user("slowpoke@example.com", "Slow", "Poke"))
+        .await;
+    app.sf_control(
+        "faults",
+        json!({"delay_ms": 3000, "count": 1, "method": "GET", "path": "/sobjects/Contact/"}),
+    )
+    .await;
+    let res = app.get("contacts", &format!("/Users/{id}")).await;
+    assert!(retry_after(&res).is_some());
+    let body = assert_scim_error(res, 503, None).await;
+    assert!(body["detail"].as_str().unwrap().contains("1 s"), "{body}");
+    app.stop().await;
+}
