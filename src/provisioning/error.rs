@@ -91,19 +91,19 @@ impl ProvisionError {
                 "the Salesforce org has used up its API requests (REQUEST_LIMIT_EXCEEDED); provisioning resumes when its allowance recovers",
             ),
             SfError::Api { .. } if code == "INVALID_SESSION_ID" => {
-                tracing::error!(connection, error = %e, "Salesforce refused the renewed session");
+                tracing::error!(connection, error = %loggable(&e), "Salesforce refused the renewed session");
                 ScimError::bad_gateway(format!(
                     "Salesforce refused the bridge's session for connection '{connection}'; run `scim-bridge test-connection`"
                 ))
             }
             SfError::Api { .. } if CONFIG_CODES.contains(&code.as_str()) => {
-                tracing::error!(connection, error = %e, "Salesforce refused the connection's mapping or permissions");
+                tracing::error!(connection, error = %loggable(&e), "Salesforce refused the connection's mapping or permissions");
                 ScimError::bad_gateway(format!(
                     "Salesforce refused the request ({code}): {sf_message}. Check connection '{connection}' with `scim-bridge test-connection`."
                 ))
             }
             SfError::Api { .. } if e.is_retryable() => {
-                tracing::warn!(connection, error = %e, "Salesforce is busy");
+                tracing::warn!(connection, error = %loggable(&e), "Salesforce is busy");
                 ScimError::service_unavailable(format!(
                     "Salesforce is temporarily unavailable ({}); nothing was lost, try again",
                     if code.is_empty() { "HTTP error".to_string() } else { code }
@@ -113,26 +113,43 @@ impl ProvisionError {
                 "Salesforce refused the request ({code}): {sf_message}"
             )),
             SfError::Auth { ref error, .. } => {
-                tracing::error!(connection, error = %e, "Salesforce refused the OAuth grant");
+                tracing::error!(connection, error = %loggable(&e), "Salesforce refused the OAuth grant");
                 ScimError::bad_gateway(format!(
                     "Salesforce refused the bridge's credentials ({error}) for connection '{connection}'; run `scim-bridge test-connection` to see what to fix"
                 ))
             }
             SfError::Transport(_) => {
-                tracing::error!(connection, error = %e, "Salesforce could not be reached");
+                tracing::error!(connection, error = %loggable(&e), "Salesforce could not be reached");
                 ScimError::service_unavailable("Salesforce could not be reached; try again")
             }
             SfError::NotConfigured(_) => {
-                tracing::error!(connection, error = %e, "connection cannot obtain a Salesforce token");
+                tracing::error!(connection, error = %loggable(&e), "connection cannot obtain a Salesforce token");
                 ScimError::internal(format!(
                     "connection '{connection}' has no usable Salesforce credentials; run `scim-bridge check-config`"
                 ))
             }
             other => {
-                tracing::error!(connection, error = %other, "unexpected Salesforce failure");
+                tracing::error!(connection, error = %loggable(&other), "unexpected Salesforce failure");
                 ScimError::bad_gateway("Salesforce answered something the bridge did not expect; see the bridge's log")
             }
         }
+    }
+}
+
+/// What a log line may say about a Salesforce failure: the status and codes of an API error
+/// (its messages can quote the person's data, such as a refused email address), or the whole
+/// text of the other kinds, which carry no personal data.
+pub fn loggable(e: &SfError) -> String {
+    match e {
+        SfError::Api { status, errors } => format!(
+            "HTTP {status} {}",
+            errors
+                .iter()
+                .map(|a| a.error_code.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        other => other.to_string(),
     }
 }
 

@@ -272,7 +272,7 @@ impl Connection {
 
     /// `POST /Users`: match on the match field, then link or create (RFC 7644 §3.3).
     pub async fn create(&self, ctx: &Ctx<'_>, body: &Value) -> Result<Outcome> {
-        let mut view = self.mapping.view_from_scim(body)?;
+        let view = self.mapping.view_from_scim(body)?;
         let has_user_name = body
             .get("userName")
             .or_else(|| body.as_object().and_then(|o| get_ci(o, "userName")))
@@ -285,14 +285,17 @@ impl Connection {
         }
         let mut notices = Vec::new();
         let policy = &self.config.policy;
-        if view.active == Some(false) && !policy.allow_disable {
-            view.active = None;
-            notices.push(format!(
-                "disabling is turned off (policy.allow_disable = false): the {} was written as active",
-                self.object()
-            ));
-        }
-        let fields = self.mapping.fields_for_create(&view);
+        // Disabling on create is decided below, once it is known whether a record is created
+        // (a linked record goes through the update path, which applies the same toggle).
+        let create_disabled_refused = view.active == Some(false) && !policy.allow_disable;
+        let fields = self.mapping.fields_for_create(&View {
+            active: if create_disabled_refused {
+                None
+            } else {
+                view.active
+            },
+            ..view.clone()
+        });
         let match_field = &self.config.match_field;
         let match_value = get_ci(&fields, match_field.as_str())
             .and_then(Value::as_str)
@@ -345,6 +348,12 @@ impl Connection {
                 self.object(),
                 match_field.as_str()
             )));
+        }
+        if create_disabled_refused {
+            notices.push(format!(
+                "disabling is turned off (policy.allow_disable = false): the {} was created active",
+                self.object()
+            ));
         }
         let key = MatchKey {
             field: match_field.clone(),
@@ -626,7 +635,7 @@ impl Connection {
                             self.subject(id),
                             e.code().unwrap_or("DELETE_FAILED")
                         ));
-                        tracing::warn!(connection = self.name(), id, error = %e, "delete refused; disabled instead");
+                        tracing::warn!(connection = self.name(), id, error = %error::loggable(&e), "delete refused; disabled instead");
                         self.disable(id, &current, &mut removal.notices).await?;
                         Ok(removal)
                     }
