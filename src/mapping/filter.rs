@@ -15,7 +15,7 @@ use super::{known_attribute, schema_of_urn, MappingRow, Schema, Shape};
 use crate::salesforce::soql::{CompareOp as SoqlOp, Condition, FieldName, LikePattern, SoqlValue};
 use crate::scim::error::ScimError;
 use crate::scim::filter::{AttrPath, CompValue, CompareOp, Filter};
-use crate::scim::values::coerce_bool;
+use crate::scim::values::{coerce_bool, compare_value};
 
 /// Always true / always false, as the SOQL builder folds them.
 fn always(b: bool) -> Condition {
@@ -27,9 +27,7 @@ fn always(b: bool) -> Condition {
 }
 
 /// A Salesforce record Id: 15 or 18 letters and digits.
-pub fn is_salesforce_id(s: &str) -> bool {
-    (s.len() == 15 || s.len() == 18) && s.chars().all(|c| c.is_ascii_alphanumeric())
-}
+pub use crate::salesforce::client::is_record_id as is_salesforce_id;
 
 /// What a filter attribute resolves to.
 enum Target<'a> {
@@ -312,7 +310,11 @@ impl Mapping {
                     } else {
                         Value::Bool(primary)
                     };
-                    return Ok(always(static_compare(&actual, op, &value, present)));
+                    return Ok(always(if present {
+                        !actual.is_null()
+                    } else {
+                        compare_value(&actual, op, &value)
+                    }));
                 }
                 let row = self.rows_of(schema, attr_name).find(|r| {
                     r.attr.type_value.as_deref() == Some(type_value)
@@ -333,36 +335,6 @@ impl Mapping {
 /// The outcome of comparing a value that is absent.
 fn present_is_false_compare(op: CompareOp, value: &CompValue, present: bool) -> bool {
     !present && op == CompareOp::Eq && matches!(value, CompValue::Null)
-}
-
-/// Compares a known value (an element's `type` or `primary`) the way SCIM does: strings
-/// case-insensitively (RFC 7643 §2.1, `caseExact` false).
-fn static_compare(actual: &Value, op: CompareOp, value: &CompValue, present: bool) -> bool {
-    if present {
-        return !actual.is_null();
-    }
-    match (actual, value) {
-        (Value::String(a), CompValue::String(b)) => {
-            let (a, b) = (a.to_lowercase(), b.to_lowercase());
-            match op {
-                CompareOp::Eq => a == b,
-                CompareOp::Ne => a != b,
-                CompareOp::Co => a.contains(&b),
-                CompareOp::Sw => a.starts_with(&b),
-                CompareOp::Ew => a.ends_with(&b),
-                CompareOp::Gt => a > b,
-                CompareOp::Ge => a >= b,
-                CompareOp::Lt => a < b,
-                CompareOp::Le => a <= b,
-            }
-        }
-        (Value::Bool(a), CompValue::Bool(b)) => match op {
-            CompareOp::Eq => a == b,
-            CompareOp::Ne => a != b,
-            _ => false,
-        },
-        _ => false,
-    }
 }
 
 fn ordering_op(op: CompareOp) -> Option<SoqlOp> {

@@ -242,11 +242,6 @@ impl ScimAttr {
             .map(|(_, s, _)| s)
             .unwrap_or(Shape::Simple)
     }
-
-    /// Whether this is the `userName` attribute.
-    pub fn is_user_name(&self) -> bool {
-        self.schema == Schema::Core && self.name == "userName"
-    }
 }
 
 /// `type eq "work"` → `work`.

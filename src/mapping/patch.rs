@@ -13,7 +13,7 @@ use super::{known_attribute, schema_of_urn, Schema, ScimAttr, Shape};
 use crate::scim::error::ScimError;
 use crate::scim::filter::{CompValue, CompareOp, Filter};
 use crate::scim::patch::{PatchOpKind, PatchOperation};
-use crate::scim::values::coerce_bool;
+use crate::scim::values::{coerce_bool, compare_value};
 
 impl Mapping {
     /// Applies operations in order, as RFC 7644 §3.5.2 requires (all or nothing: the caller
@@ -233,39 +233,13 @@ fn element_matches(
             };
             match (f, actual) {
                 (Filter::Present(_), a) => a.is_some(),
-                (Filter::Compare { op, value, .. }, Some(a)) => compare(&a, *op, value),
+                (Filter::Compare { op, value, .. }, Some(a)) => compare_value(&a, *op, value),
                 (Filter::Compare { op, value, .. }, None) => {
                     *op == CompareOp::Eq && matches!(value, CompValue::Null)
                 }
                 _ => false,
             }
         }
-    }
-}
-
-fn compare(actual: &Value, op: CompareOp, value: &CompValue) -> bool {
-    match (actual, value) {
-        (Value::String(a), CompValue::String(b)) => {
-            let (a, b) = (a.to_lowercase(), b.to_lowercase());
-            match op {
-                CompareOp::Eq => a == b,
-                CompareOp::Ne => a != b,
-                CompareOp::Co => a.contains(&b),
-                CompareOp::Sw => a.starts_with(&b),
-                CompareOp::Ew => a.ends_with(&b),
-                CompareOp::Gt => a > b,
-                CompareOp::Ge => a >= b,
-                CompareOp::Lt => a < b,
-                CompareOp::Le => a <= b,
-            }
-        }
-        (Value::Bool(a), CompValue::Bool(b)) => match op {
-            CompareOp::Eq => a == b,
-            CompareOp::Ne => a != b,
-            _ => false,
-        },
-        (_, CompValue::Null) => op == CompareOp::Ne,
-        _ => false,
     }
 }
 

@@ -57,14 +57,7 @@ impl View {
     }
 }
 
-/// Case-insensitive key look-up (RFC 7643 §2.1: attribute names are case-insensitive).
-pub fn get_ci<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    obj.get(key).or_else(|| {
-        obj.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    })
-}
+pub use crate::scim::values::get_ci;
 
 /// Converts a SCIM value to the scalar a Salesforce field takes; `None` means "no value".
 fn scalar(attr: &ScimAttr, v: &Value) -> Result<Option<Value>, ScimError> {

@@ -218,7 +218,7 @@ fn backoff(retry: u32) -> Duration {
 }
 
 /// A Salesforce record id: 15 or 18 alphanumeric characters.
-fn is_record_id(id: &str) -> bool {
+pub fn is_record_id(id: &str) -> bool {
     (id.len() == 15 || id.len() == 18) && id.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 

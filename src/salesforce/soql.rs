@@ -499,12 +499,6 @@ pub fn quote(s: &str) -> String {
     format!("'{}'", escape(s))
 }
 
-/// A complete `LIKE` pattern literal matching exactly `s` (its `%` and `_` escaped, no
-/// wildcards added). Use [`LikePattern`] for contains / starts-with / ends-with.
-pub fn quote_like(s: &str) -> String {
-    format!("'{}'", escape_like(s))
-}
-
 fn escape_into(s: &str, like: bool, out: &mut String) {
     // One pass over chars is equivalent to "backslash first, then the rest": each input char
     // maps to its escape exactly once, so an inserted backslash is never escaped again.
@@ -592,7 +586,10 @@ mod tests {
 
     #[test]
     fn percent_and_underscore_are_escaped_inside_like() {
-        assert_eq!(quote_like("50%_off"), r"'50\%\_off'");
+        assert_eq!(
+            LikePattern::StartsWith("50%_off".into()).render(),
+            r"'50\%\_off%'"
+        );
         assert_eq!(escape_like(r"a\%"), r"a\\\%");
     }
 

@@ -191,11 +191,6 @@ impl AttrPath {
     pub fn is(&self, path: &str) -> bool {
         parse_attr_path_text(path).is_ok_and(|p| self.matches(&p))
     }
-
-    /// True when the top-level attribute is `name` (any case), whatever the sub-attribute.
-    pub fn is_attr(&self, name: &str) -> bool {
-        self.name.eq_ignore_ascii_case(name)
-    }
 }
 
 impl fmt::Display for AttrPath {

@@ -25,19 +25,6 @@ pub fn coerce_bool(v: &Value) -> Option<bool> {
     }
 }
 
-/// A reference given either as a plain string or as `{"value": "…"}` (key in any case).
-/// Entra sends the enterprise `manager` both ways (RFC 7643 §4.3 defines the object form).
-pub fn reference_value(v: &Value) -> Option<&str> {
-    match v {
-        Value::String(s) => Some(s),
-        Value::Object(map) => map
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("value"))
-            .and_then(|(_, v)| v.as_str()),
-        _ => None,
-    }
-}
-
 /// Looks a key up in a JSON object case-insensitively (RFC 7643 §2.1: attribute names are
 /// case-insensitive). An exact match wins over a case-insensitive one.
 pub fn get_ci<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
@@ -46,6 +33,40 @@ pub fn get_ci<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<
             .find(|(k, _)| k.eq_ignore_ascii_case(key))
             .map(|(_, v)| v)
     })
+}
+
+/// Compares a present value with a filter literal as SCIM does (RFC 7644 §3.4.2.2): strings
+/// case-insensitively (`caseExact` is false for the attributes the bridge filters in memory),
+/// booleans with `eq`/`ne`, and a present value is `ne null`.
+pub fn compare_value(
+    actual: &Value,
+    op: crate::scim::filter::CompareOp,
+    literal: &crate::scim::filter::CompValue,
+) -> bool {
+    use crate::scim::filter::{CompValue, CompareOp};
+    match (actual, literal) {
+        (Value::String(a), CompValue::String(b)) => {
+            let (a, b) = (a.to_lowercase(), b.to_lowercase());
+            match op {
+                CompareOp::Eq => a == b,
+                CompareOp::Ne => a != b,
+                CompareOp::Co => a.contains(&b),
+                CompareOp::Sw => a.starts_with(&b),
+                CompareOp::Ew => a.ends_with(&b),
+                CompareOp::Gt => a > b,
+                CompareOp::Ge => a >= b,
+                CompareOp::Lt => a < b,
+                CompareOp::Le => a <= b,
+            }
+        }
+        (Value::Bool(a), CompValue::Bool(b)) => match op {
+            CompareOp::Eq => a == b,
+            CompareOp::Ne => a != b,
+            _ => false,
+        },
+        (_, CompValue::Null) => op == CompareOp::Ne && !actual.is_null(),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -80,18 +101,6 @@ mod tests {
         ] {
             assert_eq!(coerce_bool(&v), None, "{v}");
         }
-    }
-
-    #[test]
-    fn a_manager_reference_is_read_as_a_string_or_an_object_with_value() {
-        assert_eq!(reference_value(&json!("m-1")), Some("m-1"));
-        assert_eq!(
-            reference_value(&json!({"value": "m-2", "displayName": "B"})),
-            Some("m-2")
-        );
-        assert_eq!(reference_value(&json!({"Value": "m-3"})), Some("m-3"));
-        assert_eq!(reference_value(&json!({"displayName": "B"})), None);
-        assert_eq!(reference_value(&json!(7)), None);
     }
 
     #[test]
