@@ -62,7 +62,7 @@ pub struct SalesforceSettings {
 }
 
 impl SalesforceSettings {
-    /// Settings with the defaults: API 62.0, 30 s timeout, 2 retries, describe cached 15 min.
+    /// Settings with the defaults: API 62.0, 30 s timeout, 2 retries, describe cached 1 h (as the configuration).
     pub fn new(login_url: impl Into<String>, client_id: impl Into<String>) -> Self {
         SalesforceSettings {
             login_url: login_url.into(),
@@ -75,7 +75,7 @@ impl SalesforceSettings {
             jwt: None,
             timeout: Duration::from_secs(30),
             max_retries: 2,
-            describe_ttl: Duration::from_secs(15 * 60),
+            describe_ttl: Duration::from_secs(60 * 60),
         }
     }
 }
