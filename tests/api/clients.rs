@@ -8,50 +8,6 @@ use crate::helpers::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
-/// One connection of the demo setup and the Salesforce object behind it.
-#[derive(Clone, Copy)]
-struct Kind {
-    conn: &'static str,
-    object: &'static str,
-}
-
-const CONTACTS: Kind = Kind {
-    conn: "contacts",
-    object: "Contact",
-};
-const LEADS: Kind = Kind {
-    conn: "leads",
-    object: "Lead",
-};
-
-impl Kind {
-    /// A user body; Leads carry the organisation that feeds Company.
-    fn body(self, email: &str, given: &str, family: &str) -> Value {
-        match self.object {
-            "Lead" => lead_user(email, given, family, "US Navy"),
-            _ => user(email, given, family),
-        }
-    }
-
-    /// Whether Salesforce holds the record as disabled (Contact `Active__c`, Lead `Status`).
-    fn is_disabled(self, record: &Value) -> bool {
-        match self.object {
-            "Lead" => record["Status"] == "Closed - Not Converted",
-            _ => record["Active__c"] == false,
-        }
-    }
-
-    fn id_prefix(self) -> &'static str {
-        match self.object {
-            "Lead" => "00Q",
-            _ => "003",
-        }
-    }
-}
-
 /// Status and JSON body of a response (`Value::Null` for an empty body).
 async fn read(res: reqwest::Response) -> (StatusCode, Value) {
     let status = res.status();
@@ -62,11 +18,6 @@ async fn read(res: reqwest::Response) -> (StatusCode, Value) {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
     };
     (status, body)
-}
-
-/// A PatchOp request body with the given operations.
-fn patch_ops(ops: Value) -> Value {
-    json!({"schemas": [PATCH_OP], "Operations": ops})
 }
 
 /// Updates a record directly in Salesforce, as an admin would in the Salesforce UI.

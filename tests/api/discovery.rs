@@ -5,9 +5,6 @@
 use crate::helpers::*;
 use serde_json::{json, Value};
 
-const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const ENTERPRISE_URN: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-
 async fn get_json(app: &TestApp, conn: &str, path: &str) -> Value {
     let res = app.get(conn, path).await;
     assert_eq!(res.status(), 200, "{conn}{path}");
@@ -99,7 +96,7 @@ async fn resource_types_list_the_user_type_with_its_extension() {
     assert_eq!(user["schema"], USER_URN);
     assert_eq!(
         user["schemaExtensions"],
-        json!([{"schema": ENTERPRISE_URN, "required": false}])
+        json!([{"schema": ENTERPRISE, "required": false}])
     );
     let one = get_json(&app, "contacts", "/ResourceTypes/User").await;
     assert_eq!(&one, user);
@@ -124,7 +121,7 @@ async fn the_user_schema_lists_exactly_the_mapped_attributes() {
         .iter()
         .map(|s| s["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, vec![USER_URN, ENTERPRISE_URN]);
+    assert_eq!(ids, vec![USER_URN, ENTERPRISE]);
 
     let user = get_json(&app, "contacts", &format!("/Schemas/{USER_URN}")).await;
     assert_eq!(user, schemas["Resources"][0]);
@@ -212,8 +209,8 @@ async fn every_attribute_the_schema_lists_can_be_filtered_on() {
 #[tokio::test]
 async fn the_enterprise_schema_follows_each_connections_mapping() {
     let app = TestApp::spawn().await;
-    let contact = get_json(&app, "contacts", &format!("/Schemas/{ENTERPRISE_URN}")).await;
-    let lead = get_json(&app, "leads", &format!("/Schemas/{ENTERPRISE_URN}")).await;
+    let contact = get_json(&app, "contacts", &format!("/Schemas/{ENTERPRISE}")).await;
+    let lead = get_json(&app, "leads", &format!("/Schemas/{ENTERPRISE}")).await;
     let contact_names = attribute_names(&contact);
     let lead_names = attribute_names(&lead);
     // Contact maps department (Department); Lead maps organization (Company).
@@ -221,11 +218,11 @@ async fn the_enterprise_schema_follows_each_connections_mapping() {
     assert_eq!(lead_names, vec!["organization".to_string()]);
     assert_eq!(
         contact["meta"]["location"],
-        json!(format!("{}/Schemas/{ENTERPRISE_URN}", app.scim("contacts")))
+        json!(format!("{}/Schemas/{ENTERPRISE}", app.scim("contacts")))
     );
     assert_eq!(
         lead["meta"]["location"],
-        json!(format!("{}/Schemas/{ENTERPRISE_URN}", app.scim("leads")))
+        json!(format!("{}/Schemas/{ENTERPRISE}", app.scim("leads")))
     );
     // The core schema is the same for both: their default core rows agree.
     let c_user = get_json(&app, "contacts", &format!("/Schemas/{USER_URN}")).await;
@@ -272,9 +269,7 @@ field = "Description"
     // No enterprise attribute is mapped: no extension schema, and the resource type says so.
     let schemas = get_json(&app, "contacts", "/Schemas").await;
     assert_eq!(schemas["totalResults"], json!(1));
-    let res = app
-        .get("contacts", &format!("/Schemas/{ENTERPRISE_URN}"))
-        .await;
+    let res = app.get("contacts", &format!("/Schemas/{ENTERPRISE}")).await;
     assert_scim_error(res, 404, None).await;
     let rt = get_json(&app, "contacts", "/ResourceTypes/User").await;
     assert!(rt.get("schemaExtensions").is_none(), "{rt}");

@@ -314,3 +314,95 @@ pub async fn assert_scim_error(res: Response, status: u16, scim_type: Option<&st
     );
     body
 }
+
+// ---- shared by several test modules ----
+
+pub const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+
+pub const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+/// One connection of the demo setup and the Salesforce object behind it.
+#[derive(Clone, Copy)]
+pub struct Kind {
+    pub conn: &'static str,
+    pub object: &'static str,
+}
+
+pub const CONTACTS: Kind = Kind {
+    conn: "contacts",
+    object: "Contact",
+};
+
+pub const LEADS: Kind = Kind {
+    conn: "leads",
+    object: "Lead",
+};
+
+impl Kind {
+    /// A user body; Leads carry the organisation that feeds Company.
+    pub fn body(self, email: &str, given: &str, family: &str) -> Value {
+        match self.object {
+            "Lead" => lead_user(email, given, family, "US Navy"),
+            _ => user(email, given, family),
+        }
+    }
+
+    /// Whether Salesforce holds the record as disabled (Contact `Active__c`, Lead `Status`).
+    pub fn is_disabled(self, record: &Value) -> bool {
+        match self.object {
+            "Lead" => record["Status"] == "Closed - Not Converted",
+            _ => record["Active__c"] == false,
+        }
+    }
+
+    pub fn id_prefix(self) -> &'static str {
+        match self.object {
+            "Lead" => "00Q",
+            _ => "003",
+        }
+    }
+
+    /// The fields a person already has in Salesforce before the bridge sees them.
+    pub fn existing(self, email: &str) -> Value {
+        let mut f = json!({
+            "FirstName": "Johnny",
+            "LastName": "Smith",
+            "Email": email,
+            "Title": "Sales Rep",
+            "Description": "Met at Dreamforce"
+        });
+        if self.object == "Lead" {
+            f["Company"] = json!("Old Co");
+        }
+        f
+    }
+
+    /// The TOML edit that puts `on_existing = "conflict"` inside this connection's table.
+    pub fn conflict(self) -> impl FnOnce(String) -> String {
+        let object = self.object;
+        move |toml: String| {
+            let from = format!("record_type = \"{object}\"");
+            toml.replace(&from, &format!("{from}\non_existing = \"conflict\""))
+        }
+    }
+}
+
+/// An edit for `TestApp::spawn_with` that appends a policy table to one connection.
+pub fn with_policy(conn: &'static str, keys: &'static str) -> impl FnOnce(String) -> String {
+    move |toml| format!("{toml}\n[connections.{conn}.policy]\n{keys}\n")
+}
+
+/// A PatchOp request body with the given operations.
+pub fn patch_ops(ops: Value) -> Value {
+    json!({"schemas": [PATCH_OP], "Operations": ops})
+}
+
+/// The policy notice of a response, if any.
+pub fn notice(res: &Response) -> Option<String> {
+    res.headers()
+        .get("x-scim-bridge-notice")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}

@@ -37,57 +37,6 @@ async fn a_created_contact_is_in_salesforce_and_reads_back_as_scim() {
     app.stop().await;
 }
 
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-
-/// One connection of the demo setup and the Salesforce object behind it.
-#[derive(Clone, Copy)]
-struct Kind {
-    conn: &'static str,
-    object: &'static str,
-}
-
-const CONTACTS: Kind = Kind {
-    conn: "contacts",
-    object: "Contact",
-};
-const LEADS: Kind = Kind {
-    conn: "leads",
-    object: "Lead",
-};
-
-impl Kind {
-    fn body(self, email: &str, given: &str, family: &str) -> Value {
-        match self.object {
-            "Lead" => lead_user(email, given, family, "Initech"),
-            _ => user(email, given, family),
-        }
-    }
-
-    /// The fields a person already has in Salesforce before the bridge sees them.
-    fn existing(self, email: &str) -> Value {
-        let mut f = json!({
-            "FirstName": "Johnny",
-            "LastName": "Smith",
-            "Email": email,
-            "Title": "Sales Rep",
-            "Description": "Met at Dreamforce"
-        });
-        if self.object == "Lead" {
-            f["Company"] = json!("Old Co");
-        }
-        f
-    }
-
-    /// The TOML edit that puts `on_existing = "conflict"` inside this connection's table.
-    fn conflict(self) -> impl FnOnce(String) -> String {
-        let object = self.object;
-        move |toml: String| {
-            let from = format!("record_type = \"{object}\"");
-            toml.replace(&from, &format!("{from}\non_existing = \"conflict\""))
-        }
-    }
-}
-
 async fn json_of(res: reqwest::Response) -> (reqwest::StatusCode, Value) {
     let status = res.status();
     (status, res.json().await.expect("json body"))
@@ -119,7 +68,7 @@ async fn a_create_links_the_existing_record(kind: Kind) {
     assert_eq!(sf["Title"], "Account Executive");
     assert_eq!(sf["Description"], "Met at Dreamforce");
     if kind.object == "Lead" {
-        assert_eq!(sf["Company"], "Initech");
+        assert_eq!(sf["Company"], "US Navy");
     }
     let same = app
         .sf_query(&format!(
@@ -329,7 +278,7 @@ async fn lists_project_attributes(kind: Kind) {
         .await;
         assert_eq!(
             ext["Resources"][0][ENTERPRISE],
-            json!({"organization": "Initech"})
+            json!({"organization": "US Navy"})
         );
     }
     app.stop().await;

@@ -13,7 +13,6 @@ const HTTP_MOD: &str = include_str!("../../src/http/mod.rs");
 const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
-const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 
 fn spec() -> Value {
     serde_yaml::from_str(SPEC).expect("openapi/scim-bridge.yaml parses")

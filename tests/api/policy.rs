@@ -11,19 +11,6 @@ use crate::helpers::*;
 use reqwest::Response;
 use serde_json::{json, Value};
 
-/// An edit for `TestApp::spawn_with` that appends a policy table to one connection.
-fn with_policy(conn: &'static str, keys: &'static str) -> impl FnOnce(String) -> String {
-    move |toml| format!("{toml}\n[connections.{conn}.policy]\n{keys}\n")
-}
-
-/// The policy notice of a response, if any.
-fn notice(res: &Response) -> Option<String> {
-    res.headers()
-        .get("x-scim-bridge-notice")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-}
-
 /// Asserts that the response carries a notice mentioning `needle` and returns it.
 fn assert_notice(res: &Response, needle: &str) -> String {
     let n = notice(res).unwrap_or_else(|| panic!("no x-scim-bridge-notice on {}", res.status()));

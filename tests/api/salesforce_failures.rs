@@ -13,23 +13,6 @@ use salesforce_emulator::EmulatorConfig;
 use scim_bridge::demo;
 use serde_json::{json, Value};
 
-const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
-fn patch_ops(ops: Value) -> Value {
-    json!({"schemas": [PATCH_OP], "Operations": ops})
-}
-
-fn with_policy(conn: &'static str, keys: &'static str) -> impl FnOnce(String) -> String {
-    move |toml| format!("{toml}\n[connections.{conn}.policy]\n{keys}\n")
-}
-
-fn notice(res: &Response) -> Option<String> {
-    res.headers()
-        .get("x-scim-bridge-notice")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-}
-
 fn retry_after(res: &Response) -> Option<u64> {
     res.headers()
         .get("retry-after")
