@@ -281,15 +281,40 @@ pub async fn service_provider_config(
     Ok(scim_response(StatusCode::OK, &body))
 }
 
-fn discovery_list(items: Vec<Value>) -> Value {
-    let n = items.len() as u64;
-    list_response(n, 1, items)
+/// The two discovery catalogues (RFC 7644 §4), both built from the connection's mapping.
+#[derive(Clone, Copy)]
+enum Catalogue {
+    ResourceTypes,
+    Schemas,
 }
 
-fn find_by_id(items: Vec<Value>, id: &str, what: &str) -> Result<Value, HttpError> {
+fn catalogue(
+    req: &HttpRequest,
+    state: &AppState,
+    which: Catalogue,
+) -> Result<Vec<Value>, HttpError> {
+    let conn = state.connection(req)?;
+    let supported = supported(&conn);
+    let refs: Vec<&str> = supported.iter().map(String::as_str).collect();
+    let base = base_url(req, &conn);
+    Ok(match which {
+        Catalogue::ResourceTypes => discovery::resource_types(&base, &refs),
+        Catalogue::Schemas => discovery::schemas(&base, &refs),
+    })
+}
+
+/// The whole catalogue as a ListResponse.
+fn all_of(items: Vec<Value>) -> HttpResponse {
+    let n = items.len() as u64;
+    scim_response(StatusCode::OK, &list_response(n, 1, items))
+}
+
+/// One entry of a catalogue by id (case-insensitive), or a SCIM 404.
+fn one_of(items: Vec<Value>, id: &str, what: &str) -> Result<HttpResponse, HttpError> {
     items
         .into_iter()
         .find(|i| i["id"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(id)))
+        .map(|item| scim_response(StatusCode::OK, &item))
         .ok_or_else(|| ScimError::not_found(format!("no {what} with id '{id}'")).into())
 }
 
@@ -297,44 +322,28 @@ pub async fn resource_types(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
-    let conn = state.connection(&req)?;
-    let s = supported(&conn);
-    let refs: Vec<&str> = s.iter().map(String::as_str).collect();
-    let items = discovery::resource_types(&base_url(&req, &conn), &refs);
-    Ok(scim_response(StatusCode::OK, &discovery_list(items)))
+    Ok(all_of(catalogue(&req, &state, Catalogue::ResourceTypes)?))
 }
 
 pub async fn resource_type(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
-    let conn = state.connection(&req)?;
-    let s = supported(&conn);
-    let refs: Vec<&str> = s.iter().map(String::as_str).collect();
-    let items = discovery::resource_types(&base_url(&req, &conn), &refs);
-    let item = find_by_id(items, &id_of(&req), "ResourceType")?;
-    Ok(scim_response(StatusCode::OK, &item))
+    let items = catalogue(&req, &state, Catalogue::ResourceTypes)?;
+    one_of(items, &id_of(&req), "ResourceType")
 }
 
 pub async fn schemas(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
-    let conn = state.connection(&req)?;
-    let s = supported(&conn);
-    let refs: Vec<&str> = s.iter().map(String::as_str).collect();
-    let items = discovery::schemas(&base_url(&req, &conn), &refs);
-    Ok(scim_response(StatusCode::OK, &discovery_list(items)))
+    Ok(all_of(catalogue(&req, &state, Catalogue::Schemas)?))
 }
 
 pub async fn schema(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
-    let conn = state.connection(&req)?;
-    let s = supported(&conn);
-    let refs: Vec<&str> = s.iter().map(String::as_str).collect();
-    let items = discovery::schemas(&base_url(&req, &conn), &refs);
-    let item = find_by_id(items, &id_of(&req), "Schema")?;
-    Ok(scim_response(StatusCode::OK, &item))
+    let items = catalogue(&req, &state, Catalogue::Schemas)?;
+    one_of(items, &id_of(&req), "Schema")
 }
