@@ -18,16 +18,18 @@ pub mod users;
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use actix_web::dev::Service;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::{NormalizePath, TrailingSlash};
+use actix_web::HttpMessage;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use dashmap::DashMap;
 use futures_util::StreamExt;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
-use tracing_actix_web::TracingLogger;
+use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::config::{Config, ConnectionConfig};
 use crate::inbound_token::TokenIssuer;
@@ -138,6 +140,22 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
+                // Inside TracingLogger, so the request id it assigned is known: echoed as
+                // `X-Request-Id`, an admin can find an IdP's failed request in the logs.
+                .wrap_fn(|req, srv| {
+                    let id = req.extensions().get::<RequestId>().copied();
+                    let fut = srv.call(req);
+                    async move {
+                        let mut res = fut.await?;
+                        if let Some(v) =
+                            id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok())
+                        {
+                            res.headers_mut()
+                                .insert(header::HeaderName::from_static("x-request-id"), v);
+                        }
+                        Ok(res)
+                    }
+                })
                 .wrap(TracingLogger::default())
                 .configure(routes)
         })

@@ -833,3 +833,18 @@ async fn hostile_inputs_are_answered_with_4xx_scim_errors_not_panics() {
     assert_eq!(contact_count(&app).await, 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn every_answer_carries_a_request_id_for_the_logs() {
+    let app = TestApp::spawn().await;
+    let ok = app.get("contacts", "/Users").await;
+    let refused = app.get("contacts", "/Users?filter=nope").await;
+    let mut ids = Vec::new();
+    for res in [ok, refused] {
+        let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
+        assert!(id.len() >= 32, "{id}");
+        ids.push(id);
+    }
+    assert_ne!(ids[0], ids[1]);
+    app.stop().await;
+}
