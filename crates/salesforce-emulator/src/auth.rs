@@ -241,6 +241,11 @@ pub async fn token(state: web::Data<AppState>, body: web::Bytes) -> HttpResponse
             if form.client_secret.as_deref() != Some(cfg.client_secret.as_str()) {
                 return oauth_error("invalid_client", "invalid client credentials");
             }
+            // The flow is off until an admin enables it (and names a run-as user) on the
+            // connected app; Salesforce checks the client before the flow.
+            if !cfg.client_credentials_enabled {
+                return oauth_error("invalid_grant", "no client credentials user enabled");
+            }
             let access = state.tokens.issue_access(None);
             success(&state, access, None, "api")
         }

@@ -17,6 +17,10 @@ pub struct EmulatorConfig {
     pub access_token_lifetime: Duration,
     /// Refresh-token rotation: each refresh returns a new refresh token.
     pub rotate_refresh_tokens: bool,
+    /// Whether the connected app allows the client_credentials grant. Salesforce requires an
+    /// admin to enable that flow (with a run-as user) per app; otherwise the grant answers 400
+    /// `invalid_grant` / `no client credentials user enabled`.
+    pub client_credentials_enabled: bool,
     /// Daily API request limit (`DailyApiRequests.Max`).
     pub daily_request_limit: u64,
     /// RS256 public key (PEM) for the jwt-bearer grant; `None` disables that grant.
@@ -38,6 +42,7 @@ impl Default for EmulatorConfig {
             initial_access_token: None,
             access_token_lifetime: Duration::from_secs(2 * 60 * 60),
             rotate_refresh_tokens: false,
+            client_credentials_enabled: true,
             daily_request_limit: 100_000,
             jwt_public_key_pem: None,
             jwt_usernames: vec!["demo@example.com".to_string()],

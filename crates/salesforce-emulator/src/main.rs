@@ -36,6 +36,9 @@ struct Args {
     /// Rotate refresh tokens: each refresh returns a new one and the old one stops working.
     #[arg(long)]
     rotate_refresh_tokens: bool,
+    /// Refuse the client_credentials grant, as a connected app without that flow enabled does.
+    #[arg(long)]
+    no_client_credentials: bool,
     /// Daily API request limit.
     #[arg(long, default_value_t = 100_000)]
     daily_limit: u64,
@@ -73,6 +76,7 @@ async fn main() -> std::io::Result<()> {
         initial_access_token: args.access_token.clone(),
         access_token_lifetime: Duration::from_secs(args.token_lifetime_secs),
         rotate_refresh_tokens: args.rotate_refresh_tokens,
+        client_credentials_enabled: !args.no_client_credentials,
         daily_request_limit: args.daily_limit,
         jwt_public_key_pem,
         jwt_usernames: args.jwt_usernames.clone(),

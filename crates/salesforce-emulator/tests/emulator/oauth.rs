@@ -93,6 +93,30 @@ async fn the_client_credentials_grant_issues_a_token_without_refresh_token() {
     assert_eq!(r.body["error"], "invalid_client");
 }
 
+#[tokio::test]
+async fn a_connected_app_without_the_client_credentials_flow_refuses_that_grant() {
+    let org = Org::with(EmulatorConfig {
+        client_credentials_enabled: false,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let r = org
+        .token_grant(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "demo-client-id"),
+            ("client_secret", "demo-client-secret"),
+        ])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        r.body,
+        json!({"error": "invalid_grant", "error_description": "no client credentials user enabled"})
+    );
+    // The other grants of the same app still work.
+    let r = org.token_grant(&refresh_form("demo-refresh-token")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
 fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
