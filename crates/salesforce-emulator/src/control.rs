@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 use crate::error::SfError;
 use crate::faults::FaultSpec;
 use crate::state::AppState;
+use crate::store::DuplicateAction;
 
 fn error(e: SfError) -> HttpResponse {
     let status = actix_web::http::StatusCode::from_u16(e.status)
@@ -105,6 +106,9 @@ struct DuplicateRule {
     object: String,
     #[serde(default = "yes")]
     enabled: bool,
+    /// `alert` (default: bypassed by `allowSave=true`) or `block` (never bypassed).
+    #[serde(default)]
+    action: Option<String>,
 }
 
 fn yes() -> bool {
@@ -119,7 +123,20 @@ async fn duplicate_rules(state: web::Data<AppState>, body: web::Bytes) -> HttpRe
     let Some(obj) = state.schema.object_index(&rule.object) else {
         return bad_request(format!("unknown object {}", rule.object));
     };
-    state.store.write().set_duplicate_rule(obj, rule.enabled);
+    let action = match rule
+        .action
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("alert") => DuplicateAction::Alert,
+        Some("block") => DuplicateAction::Block,
+        Some(other) => return bad_request(format!("unknown action {other} (alert, block)")),
+    };
+    state
+        .store
+        .write()
+        .set_duplicate_rule(obj, rule.enabled.then_some(action));
     HttpResponse::NoContent().finish()
 }
 

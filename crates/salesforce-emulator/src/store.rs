@@ -23,6 +23,16 @@ pub struct Record {
 #[derive(Debug, Default)]
 pub struct Undo(Vec<(usize, String, Option<Record>)>);
 
+/// What an active duplicate rule does with a match, as configured in Setup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DuplicateAction {
+    /// "Allow" with an alert: the API refuses with DUPLICATES_DETECTED unless the call sends
+    /// `Sforce-Duplicate-Rule-Header: allowSave=true`; `duplicateResult.allowSave` is true.
+    Alert,
+    /// "Block": refused whatever the header says; `duplicateResult.allowSave` is false.
+    Block,
+}
+
 /// Per-call options that change DML behaviour.
 #[derive(Debug, Clone, Copy)]
 pub struct DmlOptions {
@@ -38,7 +48,7 @@ pub struct Store {
     last_stamp_ms: i64,
     /// Never reset, so an id from before a reset never names a new record.
     next_id: u64,
-    duplicate_rules: Vec<bool>,
+    duplicate_rules: Vec<Option<DuplicateAction>>,
 }
 
 fn s(v: &str) -> Value {
@@ -110,7 +120,7 @@ impl Store {
             tables: (0..n).map(|_| BTreeMap::new()).collect(),
             last_stamp_ms: 0,
             next_id: 1,
-            duplicate_rules: vec![false; n],
+            duplicate_rules: vec![None; n],
         }
     }
 
@@ -120,13 +130,14 @@ impl Store {
             t.clear();
         }
         for d in &mut self.duplicate_rules {
-            *d = false;
+            *d = None;
         }
     }
 
-    pub fn set_duplicate_rule(&mut self, obj: usize, enabled: bool) {
+    /// Activates (`Some`) or deactivates (`None`) the object's Email duplicate rule.
+    pub fn set_duplicate_rule(&mut self, obj: usize, action: Option<DuplicateAction>) {
         if let Some(d) = self.duplicate_rules.get_mut(obj) {
-            *d = enabled;
+            *d = action;
         }
     }
 
@@ -504,10 +515,10 @@ impl Store {
         }
         // Duplicate rule on Email (standard rules match Contacts and Leads by email).
         let email_in_body = values.iter().any(|(f, _)| f.name == "Email");
-        if self.duplicate_rules.get(obj).copied().unwrap_or(false)
-            && !opts.allow_save
-            && (inserting || email_in_body)
-        {
+        let rule = self.duplicate_rules.get(obj).copied().flatten();
+        // allowSave only acknowledges an alert; a blocking rule refuses regardless.
+        let bypassed = rule == Some(DuplicateAction::Alert) && opts.allow_save;
+        if let (Some(action), false, true) = (rule, bypassed, inserting || email_in_body) {
             if let Some(email) = row.get("Email").and_then(Value::as_str) {
                 let hit = self.rows(obj, false).find(|r| {
                     r.get("Email")
@@ -517,7 +528,7 @@ impl Store {
                 });
                 if let Some(hit) = hit {
                     let hit_id = hit.get("Id").and_then(Value::as_str).unwrap_or("");
-                    return Err(duplicates_detected(o.name, hit_id, opts.version));
+                    return Err(duplicates_detected(o.name, hit_id, action, opts.version));
                 }
             }
         }
@@ -579,12 +590,17 @@ pub fn is_deleted(row: &Row) -> bool {
     row.get("IsDeleted") == Some(&Value::Bool(true))
 }
 
-fn duplicates_detected(object: &str, hit_id: &str, version: u32) -> SfError {
+fn duplicates_detected(
+    object: &str,
+    hit_id: &str,
+    action: DuplicateAction,
+    version: u32,
+) -> SfError {
     let message =
         "You're creating a duplicate record. We recommend you use an existing record instead.";
     let version = if version == 0 { 60 } else { version };
     let result = json!({
-        "allowSave": false,
+        "allowSave": action == DuplicateAction::Alert,
         "duplicateRule": format!("Standard_{object}_Duplicate_Rule"),
         "duplicateRuleEntityType": object,
         "errorMessage": message,

@@ -240,7 +240,7 @@ fn run_one(
         || sub_headers
             .and_then(|h| h.get("Sforce-Duplicate-Rule-Header"))
             .and_then(Value::as_str)
-            .is_some_and(|h| h.to_ascii_lowercase().contains("allowsave=true"));
+            .is_some_and(super::allows_save);
     let sub_ctx = Ctx {
         state: ctx.state,
         version,

@@ -303,6 +303,16 @@ fn bare(e: SfError) -> HttpResponse {
         .body(e.body())
 }
 
+/// Whether a `Sforce-Duplicate-Rule-Header` value sets `allowSave=true`. Salesforce documents
+/// the fields as `allowSave=true; includeRecordDetails=true; runAsCurrentUser=true`.
+pub fn allows_save(h: &str) -> bool {
+    h.split([';', ',']).any(|p| {
+        p.split_once('=').is_some_and(|(k, v)| {
+            k.trim().eq_ignore_ascii_case("allowSave") && v.trim().eq_ignore_ascii_case("true")
+        })
+    })
+}
+
 fn header<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
@@ -378,10 +388,7 @@ pub async fn entry(req: HttpRequest, body: web::Bytes, state: web::Data<AppState
     };
     state.stats.record(method, route.template());
 
-    let allow_save = header(&req, "Sforce-Duplicate-Rule-Header").is_some_and(|h| {
-        h.split(',')
-            .any(|p| p.trim().eq_ignore_ascii_case("allowSave=true"))
-    });
+    let allow_save = header(&req, "Sforce-Duplicate-Rule-Header").is_some_and(allows_save);
     let batch_size = header(&req, "Sforce-Query-Options")
         .and_then(|h| {
             h.split(',').find_map(|p| {

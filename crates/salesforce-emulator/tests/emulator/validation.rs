@@ -478,3 +478,67 @@ async fn custom_fields_take_their_defaults_and_lengths() {
     .await;
     assert_eq!(b[0]["errorCode"], "INVALID_FIELD");
 }
+
+async fn post_contact_with_header(org: &Org, header: &str, body: serde_json::Value) -> Resp {
+    org.raw(
+        Method::POST,
+        &format!("{V}/sobjects/Contact"),
+        Some(&org.token.clone()),
+        &[("Sforce-Duplicate-Rule-Header", header)],
+        Some(body.to_string()),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn allow_save_in_the_documented_semicolon_form_acknowledges_an_alerting_rule() {
+    let org = Org::start().await;
+    org.create("Contact", json!({"LastName": "A", "Email": "ada@x.com"}))
+        .await;
+    org.control(
+        Method::POST,
+        "/__emulator/duplicate-rules",
+        Some(json!({"object": "Contact"})),
+    )
+    .await;
+    let refused = post_contact_with_header(
+        &org,
+        "allowSave=false; includeRecordDetails=true",
+        json!({"LastName": "B", "Email": "ada@x.com"}),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    // An alerting rule says in its result that the duplicate may be saved.
+    assert_eq!(refused.body[0]["duplicateResult"]["allowSave"], true);
+    let saved = post_contact_with_header(
+        &org,
+        "includeRecordDetails=true; allowSave=true; runAsCurrentUser=true",
+        json!({"LastName": "B", "Email": "ada@x.com"}),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::CREATED, "{}", saved.body);
+}
+
+#[tokio::test]
+async fn a_blocking_duplicate_rule_refuses_even_with_allow_save() {
+    let org = Org::start().await;
+    org.create("Contact", json!({"LastName": "A", "Email": "ada@x.com"}))
+        .await;
+    let r = org
+        .control(
+            Method::POST,
+            "/__emulator/duplicate-rules",
+            Some(json!({"object": "Contact", "action": "block"})),
+        )
+        .await;
+    assert!(r.status.is_success());
+    let r = post_contact_with_header(
+        &org,
+        "allowSave=true",
+        json!({"LastName": "B", "Email": "ADA@x.com"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body[0]["errorCode"], "DUPLICATES_DETECTED");
+    assert_eq!(r.body[0]["duplicateResult"]["allowSave"], false);
+}
