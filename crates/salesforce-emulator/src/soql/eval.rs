@@ -147,6 +147,20 @@ fn compare(a: &Val, b: &Val) -> Option<Ordering> {
     }
 }
 
+/// Ordering for a field of `kind`. Record ids order by their case-sensitive 15-character form
+/// (base 62: digits < upper case < lower case, as Salesforce's PK-chunking ranges assume), so
+/// ids that differ only in letter case never tie and `WHERE Id > :last ORDER BY Id` walks every
+/// record once; other text orders case-insensitively.
+fn compare_as(kind: FieldKind, a: &Val, b: &Val) -> Option<Ordering> {
+    match (kind, a, b) {
+        (FieldKind::Id | FieldKind::Reference, Val::Text(x), Val::Text(y)) => {
+            let key = |s: &str| s.get(..15).unwrap_or(s).as_bytes().to_vec();
+            Some(key(x).cmp(&key(y)))
+        }
+        _ => compare(a, b),
+    }
+}
+
 /// `=` semantics: text case-insensitive; a 15-character Id literal matches the 18-character Id
 /// that starts with it (Salesforce accepts both forms).
 fn equals(kind: FieldKind, cell: &Val, lit: &Val) -> bool {
@@ -221,14 +235,14 @@ impl Filter {
                     CmpOp::Eq => equals(*kind, &cell, value),
                     // SOQL has no three-valued logic: `Email != 'x'` includes rows without email.
                     CmpOp::Ne => !equals(*kind, &cell, value),
-                    CmpOp::Lt => compare(&cell, value) == Some(Ordering::Less),
+                    CmpOp::Lt => compare_as(*kind, &cell, value) == Some(Ordering::Less),
                     CmpOp::Le => matches!(
-                        compare(&cell, value),
+                        compare_as(*kind, &cell, value),
                         Some(Ordering::Less | Ordering::Equal)
                     ),
-                    CmpOp::Gt => compare(&cell, value) == Some(Ordering::Greater),
+                    CmpOp::Gt => compare_as(*kind, &cell, value) == Some(Ordering::Greater),
                     CmpOp::Ge => matches!(
-                        compare(&cell, value),
+                        compare_as(*kind, &cell, value),
                         Some(Ordering::Greater | Ordering::Equal)
                     ),
                 }
@@ -272,7 +286,7 @@ pub(crate) fn sort_rows<'a>(rows: Vec<&'a Row>, keys: &[SortKey]) -> Vec<&'a Row
                 (_, Val::Null) if key.nulls_last => Ordering::Less,
                 (_, Val::Null) => Ordering::Greater,
                 _ => {
-                    let o = compare(x, y).unwrap_or(Ordering::Equal);
+                    let o = compare_as(key.kind, x, y).unwrap_or(Ordering::Equal);
                     if key.descending {
                         o.reverse()
                     } else {

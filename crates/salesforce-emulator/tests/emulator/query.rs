@@ -194,3 +194,42 @@ async fn a_long_text_area_cannot_be_filtered() {
         .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
 }
+
+fn ids_of(page: &Value) -> Vec<String> {
+    page["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn order_by_id_and_keyset_paging_follow_case_sensitive_ids() {
+    // 130 ids span digits, upper- and lower-case letters in their last characters, where a
+    // case-insensitive comparison would interleave 'a' with 'A'.
+    let org = Org::start().await;
+    seed(&org, 130).await;
+    let all = org.get(&q("SELECT Id FROM Contact ORDER BY Id")).await.body;
+    let ids = ids_of(&all);
+    assert_eq!(ids.len(), 130);
+    let mut ascii = ids.clone();
+    ascii.sort_by(|a, b| a[..15].cmp(&b[..15]));
+    assert_eq!(ids, ascii, "ORDER BY Id is the ids' case-sensitive order");
+    // Keyset paging: 13 pages of 10 see every record exactly once.
+    let mut seen: Vec<String> = Vec::new();
+    let mut last: Option<String> = None;
+    loop {
+        let soql = match &last {
+            None => "SELECT Id FROM Contact ORDER BY Id LIMIT 10".to_string(),
+            Some(l) => format!("SELECT Id FROM Contact WHERE Id > '{l}' ORDER BY Id LIMIT 10"),
+        };
+        let page = ids_of(&org.get(&q(&soql)).await.body);
+        if page.is_empty() {
+            break;
+        }
+        last = page.last().cloned();
+        seen.extend(page);
+    }
+    assert_eq!(seen, ids);
+}
