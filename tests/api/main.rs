@@ -9,6 +9,7 @@ mod helpers;
 
 mod cli;
 mod clients;
+mod conformance;
 mod discovery;
 mod errors;
 mod filters;
