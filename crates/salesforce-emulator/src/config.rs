@@ -23,6 +23,9 @@ pub struct EmulatorConfig {
     pub client_credentials_enabled: bool,
     /// Daily API request limit (`DailyApiRequests.Max`).
     pub daily_request_limit: u64,
+    /// Query cursors (`nextRecordsUrl`) a user may hold open: opening one more releases the
+    /// oldest, whose locator then answers 400 `INVALID_QUERY_LOCATOR`. Salesforce: 10.
+    pub max_open_cursors: usize,
     /// RS256 public key (PEM) for the jwt-bearer grant; `None` disables that grant.
     pub jwt_public_key_pem: Option<String>,
     /// Usernames accepted as the JWT `sub`.
@@ -44,6 +47,7 @@ impl Default for EmulatorConfig {
             rotate_refresh_tokens: false,
             client_credentials_enabled: true,
             daily_request_limit: 100_000,
+            max_open_cursors: 10,
             jwt_public_key_pem: None,
             jwt_usernames: vec!["demo@example.com".to_string()],
             custom_fields: Vec::new(),

@@ -82,6 +82,7 @@ async fn main() -> std::io::Result<()> {
         jwt_usernames: args.jwt_usernames.clone(),
         custom_fields: args.custom_fields.clone(),
         workers,
+        ..EmulatorConfig::default()
     };
     let listener = TcpListener::bind(("127.0.0.1", args.port))?;
     let handle = spawn_on(listener, config).await?;

@@ -22,18 +22,25 @@ pub struct Cursor {
     pub batch: usize,
 }
 
-/// How many cursors stay open; older ones are dropped, as Salesforce drops a user's oldest.
-const MAX_CURSORS: usize = 200;
-
-#[derive(Default)]
+/// Open cursors, oldest first. Beyond `max` the oldest is released, as Salesforce releases a
+/// user's oldest of 10.
 pub struct Cursors {
     map: HashMap<String, Arc<Cursor>>,
     order: VecDeque<String>,
+    max: usize,
 }
 
 impl Cursors {
+    pub fn new(max: usize) -> Self {
+        Self {
+            map: HashMap::new(),
+            order: VecDeque::new(),
+            max: max.max(1),
+        }
+    }
+
     pub fn insert(&mut self, locator: String, cursor: Cursor) {
-        if self.order.len() >= MAX_CURSORS {
+        while self.order.len() >= self.max {
             if let Some(old) = self.order.pop_front() {
                 self.map.remove(&old);
             }
@@ -104,6 +111,7 @@ impl AppState {
         let schema = Schema::new(&config.custom_fields);
         let store = RwLock::new(Store::new(&schema));
         let tokens = Tokens::new(&config);
+        let cursors = Mutex::new(Cursors::new(config.max_open_cursors));
         Self {
             config,
             base_url,
@@ -113,7 +121,7 @@ impl AppState {
             api_used: AtomicU64::new(0),
             stats: Stats::default(),
             faults: Faults::default(),
-            cursors: Mutex::new(Cursors::default()),
+            cursors,
         }
     }
 

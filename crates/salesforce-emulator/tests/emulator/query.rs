@@ -233,3 +233,34 @@ async fn order_by_id_and_keyset_paging_follow_case_sensitive_ids() {
     }
     assert_eq!(seen, ids);
 }
+
+#[tokio::test]
+async fn opening_an_eleventh_cursor_releases_the_oldest_as_salesforce_does() {
+    let org = Org::start().await;
+    seed(&org, 201).await;
+    let mut next_urls = Vec::new();
+    for _ in 0..11 {
+        let page = org
+            .raw(
+                Method::GET,
+                &format!("{V}{}", q("SELECT Id FROM Contact")),
+                Some(&org.token.clone()),
+                &[("Sforce-Query-Options", "batchSize=200")],
+                None,
+            )
+            .await
+            .body;
+        next_urls.push(page["nextRecordsUrl"].as_str().unwrap().to_string());
+    }
+    let token = org.token.clone();
+    let oldest = org
+        .raw(Method::GET, &next_urls[0], Some(&token), &[], None)
+        .await;
+    assert_eq!(oldest.status, StatusCode::BAD_REQUEST);
+    assert_eq!(oldest.body[0]["errorCode"], "INVALID_QUERY_LOCATOR");
+    let second = org
+        .raw(Method::GET, &next_urls[1], Some(&token), &[], None)
+        .await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+    assert_eq!(second.body["records"].as_array().unwrap().len(), 1);
+}
