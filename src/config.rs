@@ -110,6 +110,7 @@ pub struct RawSalesforce {
     pub timeout_secs: Option<u64>,
     pub max_retries: Option<u32>,
     pub describe_cache_secs: Option<u64>,
+    pub allow_duplicate_save: Option<bool>,
     #[serde(flatten)]
     pub unknown: BTreeMap<String, toml::Value>,
 }
@@ -222,6 +223,7 @@ pub struct SalesforceConfig {
     pub timeout: Duration,
     pub max_retries: u32,
     pub describe_ttl: Duration,
+    pub allow_duplicate_save: bool,
 }
 
 /// How the IdP must authenticate to this connection.
@@ -764,6 +766,7 @@ fn check_salesforce(c: &mut Checker, p: &str, rs: RawSalesforce) -> Option<Sales
             "timeout_secs",
             "max_retries",
             "describe_cache_secs",
+            "allow_duplicate_save",
         ],
     );
     let before = c.problems.len();
@@ -868,6 +871,7 @@ fn check_salesforce(c: &mut Checker, p: &str, rs: RawSalesforce) -> Option<Sales
         timeout: Duration::from_secs(timeout_secs),
         max_retries,
         describe_ttl: Duration::from_secs(rs.describe_cache_secs.unwrap_or(3600)),
+        allow_duplicate_save: rs.allow_duplicate_save.unwrap_or(false),
     })
 }
 

@@ -76,10 +76,19 @@ impl ProvisionError {
             SfError::Api { .. } if VALUE_CODES.contains(&code.as_str()) => ScimError::invalid_value(
                 format!("Salesforce refused the value of {attrs} ({code}): {sf_message}"),
             ),
-            SfError::Api { .. } if code == "DUPLICATE_VALUE" || code == "DUPLICATES_DETECTED" => {
+            SfError::Api { .. } if code == "DUPLICATES_DETECTED" => ScimError::uniqueness(format!(
+                "Salesforce's duplicate rules refused this as a duplicate ({code}): {sf_message}. If the rule only alerts, set salesforce.allow_duplicate_save = true for connection '{connection}' to save anyway"
+            )),
+            SfError::Api { .. } if code == "DUPLICATE_VALUE" => {
                 ScimError::uniqueness(format!(
-                    "Salesforce reports a duplicate ({code}): {sf_message}"
+                    "Salesforce reports a duplicate value in a unique field ({code}): {sf_message}"
                 ))
+            }
+            SfError::Api { .. } if code == "INVALID_QUERY_LOCATOR" => {
+                tracing::warn!(connection, "Salesforce released a query cursor the bridge was reading");
+                ScimError::service_unavailable(
+                    "Salesforce released the query cursor of this list (too many lists were read at once); retry the request",
+                )
             }
             SfError::Api { .. } if code == "CANNOT_UPDATE_CONVERTED_LEAD" => ScimError::conflict(
                 format!("{subject} was converted to a Contact and can no longer be changed ({code})"),

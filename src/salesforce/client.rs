@@ -59,6 +59,10 @@ pub struct SalesforceSettings {
     pub max_retries: u32,
     /// How long a describe answer is reused.
     pub describe_ttl: Duration,
+    /// Send `Sforce-Duplicate-Rule-Header: allowSave=true` on writes, so duplicate rules whose
+    /// action is "alert" let the bridge save (as a user clicking "save anyway"); "block" rules
+    /// still refuse.
+    pub allow_duplicate_save: bool,
 }
 
 impl SalesforceSettings {
@@ -76,6 +80,7 @@ impl SalesforceSettings {
             timeout: Duration::from_secs(30),
             max_retries: 2,
             describe_ttl: Duration::from_secs(60 * 60),
+            allow_duplicate_save: false,
         }
     }
 }
@@ -152,6 +157,7 @@ struct Inner {
     api_version: String,
     max_retries: u32,
     describe_ttl: Duration,
+    allow_duplicate_save: bool,
     describes: DashMap<String, (Instant, Arc<Describe>)>,
     api_usage: Mutex<Option<(u64, u64)>>,
     calls: AtomicU64,
@@ -529,6 +535,7 @@ impl SalesforceClient {
                 api_version,
                 max_retries: settings.max_retries,
                 describe_ttl: settings.describe_ttl,
+                allow_duplicate_save: settings.allow_duplicate_save,
                 describes: DashMap::new(),
                 api_usage: Mutex::new(None),
                 calls: AtomicU64::new(0),
@@ -561,6 +568,7 @@ impl SalesforceClient {
             Some(object),
         );
         call.body = Some(fields);
+        self.duplicate_rule_header(&mut call);
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -698,6 +706,7 @@ impl SalesforceClient {
             Some(object),
         );
         call.body = Some(fields);
+        self.duplicate_rule_header(&mut call);
         self.execute(&call).await.map(|_| ())
     }
 
@@ -804,6 +813,16 @@ impl SalesforceClient {
         }
     }
 
+    /// Adds `Sforce-Duplicate-Rule-Header: allowSave=true` to a write when configured.
+    fn duplicate_rule_header(&self, call: &mut Call<'_>) {
+        if self.inner.allow_duplicate_save {
+            call.headers.push((
+                HeaderName::from_static("sforce-duplicate-rule-header"),
+                HeaderValue::from_static("allowSave=true"),
+            ));
+        }
+    }
+
     /// `POST /composite` with `allOrNone`, answering the sub-responses in order.
     async fn composite(
         &self,
@@ -820,6 +839,7 @@ impl SalesforceClient {
             Some(object),
         );
         call.body = Some(&body);
+        self.duplicate_rule_header(&mut call);
         // One attempt only: the caller decides whether a resend is safe (never for a create).
         let raw = self.attempt(&call, 1).await.map_err(|f| f.error)?;
         let parsed: CompositeResponse = decode(&raw, "composite answer")?;

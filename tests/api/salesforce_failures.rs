@@ -361,6 +361,7 @@ async fn changing_an_email_to_one_a_duplicate_rule_protects_is_a_409() {
         .await;
     let body = assert_scim_error(res, 409, Some("uniqueness")).await;
     assert!(detail(&body).contains("DUPLICATES_DETECTED"), "{body}");
+    assert!(detail(&body).contains("allow_duplicate_save"), "{body}");
     assert_eq!(
         app.sf_get("Contact", &ada).await.unwrap()["Email"],
         "ada@example.com"
@@ -922,5 +923,52 @@ async fn a_request_salesforce_is_too_slow_for_is_answered_503_within_the_deadlin
     assert!(retry_after(&res).is_some());
     let body = assert_scim_error(res, 503, None).await;
     assert!(body["detail"].as_str().unwrap().contains("1 s"), "{body}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn allow_duplicate_save_gets_past_an_alerting_duplicate_rule_but_not_a_blocking_one() {
+    let app = TestApp::spawn_with(|t| {
+        t.replacen(
+            "refresh_token = \"demo-refresh-token\"",
+            "refresh_token = \"demo-refresh-token\"\nallow_duplicate_save = true",
+            1,
+        )
+    })
+    .await;
+    let ada = ada(&app).await;
+    app.create_user("contacts", user("grace@example.com", "Grace", "Hopper"))
+        .await;
+    app.sf_control(
+        "duplicate-rules",
+        json!({"object": "Contact", "enabled": true, "action": "alert"}),
+    )
+    .await;
+    let path = format!("/Users/{ada}");
+    let res = app
+        .put(
+            "contacts",
+            &path,
+            user("grace@example.com", "Ada", "Lovelace"),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        app.sf_get("Contact", &ada).await.unwrap()["Email"],
+        "grace@example.com"
+    );
+    app.sf_control(
+        "duplicate-rules",
+        json!({"object": "Contact", "enabled": true, "action": "block"}),
+    )
+    .await;
+    let res = app
+        .put(
+            "contacts",
+            &path,
+            user("GRACE@example.com", "Ada", "Lovelace"),
+        )
+        .await;
+    assert_scim_error(res, 409, Some("uniqueness")).await;
     app.stop().await;
 }
