@@ -607,7 +607,7 @@ impl SalesforceClient {
                             );
                             return Ok(id);
                         }
-                        Ok(None) if matches!(f.error, SfError::Transport(_)) => {
+                        Ok(None) if f.error.may_have_been_applied() => {
                             // No answer (a timeout, a dropped connection): Salesforce may still
                             // be saving the record, after our look-up. Resending could make a
                             // second one; the IdP's retry will find and link the first.
@@ -745,12 +745,7 @@ impl SalesforceClient {
         check_id(id)?;
         let prefix = format!("/services/data/v{}", self.inner.api_version);
         let requests = vec![
-            serde_json::json!({
-                "method": "PATCH",
-                "url": format!("{prefix}/sobjects/{object}/{id}"),
-                "referenceId": "write",
-                "body": fields,
-            }),
+            self.write_subrequest("PATCH", format!("{prefix}/sobjects/{object}/{id}"), fields),
             read_subrequest(&prefix, object, id, select),
         ];
         let mut attempt = 0u32;
@@ -782,12 +777,7 @@ impl SalesforceClient {
         check_object(object)?;
         let prefix = format!("/services/data/v{}", self.inner.api_version);
         let requests = vec![
-            serde_json::json!({
-                "method": "POST",
-                "url": format!("{prefix}/sobjects/{object}"),
-                "referenceId": "write",
-                "body": fields,
-            }),
+            self.write_subrequest("POST", format!("{prefix}/sobjects/{object}"), fields),
             read_subrequest(&prefix, object, "@{write.id}", select),
         ];
         match self.composite(object, requests).await.and_then(read_back) {
@@ -804,13 +794,30 @@ impl SalesforceClient {
                 let id = match existing {
                     Some(id) => id,
                     // No answer at all: the record may still appear; see `create`.
-                    None if matches!(e, SfError::Transport(_)) => return Err(e),
+                    None if e.may_have_been_applied() => return Err(e),
                     None => self.create(object, fields, dedupe).await?,
                 };
                 self.get(object, &id, select).await
             }
             other => other,
         }
+    }
+
+    /// The write sub-request of a Composite call. Sub-requests inherit only `Accept`,
+    /// `Authorization` and `Content-Type` from the Composite request, so the duplicate-rule
+    /// header travels in the sub-request's own `httpHeaders`.
+    fn write_subrequest(&self, method: &str, url: String, fields: &Record) -> Value {
+        let mut sub = serde_json::json!({
+            "method": method,
+            "url": url,
+            "referenceId": "write",
+            "body": fields,
+        });
+        if self.inner.allow_duplicate_save {
+            sub["httpHeaders"] =
+                serde_json::json!({"Sforce-Duplicate-Rule-Header": "allowSave=true"});
+        }
+        sub
     }
 
     /// Adds `Sforce-Duplicate-Rule-Header: allowSave=true` to a write when configured.
@@ -839,7 +846,6 @@ impl SalesforceClient {
             Some(object),
         );
         call.body = Some(&body);
-        self.duplicate_rule_header(&mut call);
         // One attempt only: the caller decides whether a resend is safe (never for a create).
         let raw = self.attempt(&call, 1).await.map_err(|f| f.error)?;
         let parsed: CompositeResponse = decode(&raw, "composite answer")?;

@@ -185,6 +185,20 @@ impl SfError {
         }
     }
 
+    /// Whether Salesforce may have carried out the request although it failed: no answer at
+    /// all (a timeout, a dropped connection), or a gateway's answer instead of Salesforce's
+    /// (502/504, or any 5xx without Salesforce's error array) — the insert may still commit
+    /// behind it. A create that failed this way is never resent.
+    pub fn may_have_been_applied(&self) -> bool {
+        match self {
+            SfError::Transport(_) => true,
+            SfError::Api { status, errors } => {
+                *status == 502 || *status == 504 || (*status >= 500 && errors.is_empty())
+            }
+            _ => false,
+        }
+    }
+
     /// Whether the record does not exist (any more): `NOT_FOUND`, or `ENTITY_IS_DELETED` for a
     /// record in the Recycle Bin.
     pub fn is_not_found(&self) -> bool {
@@ -276,6 +290,18 @@ mod tests {
         assert!(api(503, "SERVER_UNAVAILABLE").is_retryable());
         assert!(api(500, "UNKNOWN_EXCEPTION").is_retryable());
         assert!(SfError::Transport("timed out".into()).is_retryable());
+    }
+
+    #[test]
+    fn only_silence_and_gateway_answers_may_hide_an_applied_write() {
+        assert!(SfError::Transport("timeout".into()).may_have_been_applied());
+        assert!(
+            SfError::from_response(504, b"<html>Gateway Timeout</html>").may_have_been_applied()
+        );
+        assert!(SfError::from_response(502, b"bad gateway").may_have_been_applied());
+        assert!(SfError::from_response(500, b"<html>oops</html>").may_have_been_applied());
+        assert!(!api(503, "SERVER_UNAVAILABLE").may_have_been_applied());
+        assert!(!api(400, "UNABLE_TO_LOCK_ROW").may_have_been_applied());
     }
 
     #[test]

@@ -972,3 +972,24 @@ async fn allow_duplicate_save_gets_past_an_alerting_duplicate_rule_but_not_a_blo
     assert_scim_error(res, 409, Some("uniqueness")).await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_gateway_timeout_on_create_is_not_resent_blindly() {
+    let app = TestApp::spawn().await;
+    // A 504 from a proxy in front of Salesforce: the insert may or may not have happened
+    // behind it, so the bridge looks, finds nothing yet, and leaves the retry to the IdP.
+    app.sf_control(
+        "faults",
+        json!({"status": 504, "errorCode": "GATEWAY_TIMEOUT", "count": 1, "method": "POST", "path": "/composite"}),
+    )
+    .await;
+    let body = user("gateway@example.com", "Gate", "Way");
+    let res = app.post("contacts", "/Users", body.clone()).await;
+    assert_scim_error(res, 503, None).await;
+    let soql = "SELECT Id FROM Contact WHERE Email = 'gateway@example.com'";
+    assert_eq!(app.sf_query(soql).await.len(), 0, "the create was resent");
+    let res = app.post("contacts", "/Users", body).await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(app.sf_query(soql).await.len(), 1);
+    app.stop().await;
+}

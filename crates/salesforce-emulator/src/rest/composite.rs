@@ -236,11 +236,12 @@ fn run_one(
         Ok(r) => r,
     };
     let sub_headers = sub.get("httpHeaders");
-    let allow_save = ctx.allow_save
-        || sub_headers
-            .and_then(|h| h.get("Sforce-Duplicate-Rule-Header"))
-            .and_then(Value::as_str)
-            .is_some_and(super::allows_save);
+    // Sub-requests inherit only Accept, Authorization and Content-Type from the Composite
+    // request: the duplicate-rule header counts only in the sub-request's own httpHeaders.
+    let allow_save = sub_headers
+        .and_then(|h| h.get("Sforce-Duplicate-Rule-Header"))
+        .and_then(Value::as_str)
+        .is_some_and(super::allows_save);
     let sub_ctx = Ctx {
         state: ctx.state,
         version,
