@@ -573,6 +573,16 @@ impl Config {
                 connections.push(conn);
             }
         }
+        for conn in &connections {
+            if conn.salesforce.timeout.as_secs() >= request_deadline_secs {
+                c.add(
+                    format!("connections.{}.salesforce.timeout_secs", conn.name),
+                    format!(
+                        "must be below request_deadline_secs ({request_deadline_secs}): the bridge sends a create only while a whole Salesforce call fits before the IdP's answer is due"
+                    ),
+                );
+            }
+        }
         let mut client_ids: Vec<&str> = Vec::new();
         for conn in &connections {
             if let Some((id, _)) = &conn.inbound.oauth_client {

@@ -38,7 +38,7 @@ async fn run<T>(
         Err(_) => {
             tracing::warn!(connection = %conn.name(), op, "Salesforce did not answer in time");
             Err(ScimError::service_unavailable(format!(
-                "Salesforce did not answer within {} s; retry the request (a create that reached Salesforce meanwhile is linked on retry, not duplicated)",
+                "Salesforce did not answer within {} s; retry the request",
                 deadline.as_secs()
             )))
         }
@@ -119,7 +119,13 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         &state,
         &conn,
         "list",
-        conn.list(&Ctx { base_url: &base }, &q),
+        conn.list(
+            &Ctx {
+                base_url: &base,
+                deadline: Some(std::time::Instant::now() + state.deadline),
+            },
+            &q,
+        ),
     )
     .await?;
     Ok(scim_response(StatusCode::OK, &body))
@@ -137,7 +143,13 @@ pub async fn search(
         &state,
         &conn,
         "search",
-        conn.list(&Ctx { base_url: &base }, &q),
+        conn.list(
+            &Ctx {
+                base_url: &base,
+                deadline: Some(std::time::Instant::now() + state.deadline),
+            },
+            &q,
+        ),
     )
     .await?;
     Ok(scim_response(StatusCode::OK, &body))
@@ -155,7 +167,13 @@ pub async fn create(
         &state,
         &conn,
         "create",
-        conn.create(&Ctx { base_url: &base }, &body),
+        conn.create(
+            &Ctx {
+                base_url: &base,
+                deadline: Some(std::time::Instant::now() + state.deadline),
+            },
+            &body,
+        ),
     )
     .await?;
     let mut res = user_response(StatusCode::CREATED, &resource, &notices);
@@ -176,7 +194,13 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         &state,
         &conn,
         "get",
-        conn.get(&Ctx { base_url: &base }, &id_of(&req)),
+        conn.get(
+            &Ctx {
+                base_url: &base,
+                deadline: Some(std::time::Instant::now() + state.deadline),
+            },
+            &id_of(&req),
+        ),
     )
     .await?;
     let shown = project(&resource, &attributes, &excluded);
@@ -204,7 +228,10 @@ pub async fn replace(
         &conn,
         "replace",
         conn.replace(
-            &Ctx { base_url: &base },
+            &Ctx {
+                base_url: &base,
+                deadline: Some(std::time::Instant::now() + state.deadline),
+            },
             &id_of(&req),
             &body,
             if_match(&req).as_deref(),
@@ -227,7 +254,10 @@ pub async fn patch(
         &conn,
         "patch",
         conn.patch(
-            &Ctx { base_url: &base },
+            &Ctx {
+                base_url: &base,
+                deadline: Some(std::time::Instant::now() + state.deadline),
+            },
             &id_of(&req),
             &ops,
             if_match(&req).as_deref(),

@@ -58,6 +58,10 @@ pub struct Removal {
 pub struct Ctx<'a> {
     /// `https://bridge.example.com/scim/v2/contacts`: for `meta.location`.
     pub base_url: &'a str,
+    /// When the IdP's answer is due. A create is sent only while a whole Salesforce call still
+    /// fits before it: a create cut off by the deadline could commit after the IdP's retry
+    /// looked for it, and the retry would then create the person a second time.
+    pub deadline: Option<std::time::Instant>,
 }
 
 type Result<T> = std::result::Result<T, ScimError>;
@@ -354,6 +358,19 @@ impl Connection {
                 "disabling is turned off (policy.allow_disable = false): the {} was created active",
                 self.object()
             ));
+        }
+        if let Some(deadline) = ctx.deadline {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left < self.config.salesforce.timeout {
+                tracing::warn!(
+                    connection = self.name(),
+                    left_ms = left.as_millis() as u64,
+                    "not enough time left to create safely; nothing sent"
+                );
+                return Err(ScimError::service_unavailable(
+                    "Salesforce is answering slowly and the create could not finish before this request's deadline, so it was not sent; retry the request",
+                ));
+            }
         }
         let key = MatchKey {
             field: match_field.clone(),

@@ -910,19 +910,28 @@ async fn a_failed_read_back_inside_the_composite_create_is_retried_not_reported_
 
 #[tokio::test]
 async fn a_request_salesforce_is_too_slow_for_is_answered_503_within_the_deadline() {
-    let app = TestApp::spawn_with(|t| format!("request_deadline_secs = 1\n{t}")).await;
+    let app = TestApp::spawn_with(|t| {
+        let t = t.replace(
+            "refresh_token = \"demo-refresh-token\"",
+            "refresh_token = \"demo-refresh-token\"\ntimeout_secs = 1",
+        );
+        format!("request_deadline_secs = 2\n{t}")
+    })
+    .await;
     let id = app
         .create_user("contacts", user("slowpoke@example.com", "Slow", "Poke"))
         .await;
+    // Every attempt (the first and its retries) is slower than the client timeout, and the
+    // attempts together outlast the 2 s deadline.
     app.sf_control(
         "faults",
-        json!({"delay_ms": 3000, "count": 1, "method": "GET", "path": "/sobjects/Contact/"}),
+        json!({"delay_ms": 3000, "count": 5, "method": "GET", "path": "/sobjects/Contact/"}),
     )
     .await;
     let res = app.get("contacts", &format!("/Users/{id}")).await;
     assert!(retry_after(&res).is_some());
     let body = assert_scim_error(res, 503, None).await;
-    assert!(body["detail"].as_str().unwrap().contains("1 s"), "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("2 s"), "{body}");
     app.stop().await;
 }
 
@@ -991,5 +1000,46 @@ async fn a_gateway_timeout_on_create_is_not_resent_blindly() {
     let res = app.post("contacts", "/Users", body).await;
     assert_eq!(res.status(), 201);
     assert_eq!(app.sf_query(soql).await.len(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_create_that_could_not_finish_before_the_deadline_is_not_sent() {
+    let app = TestApp::spawn_with(|t| {
+        let t = t.replace(
+            "refresh_token = \"demo-refresh-token\"",
+            "refresh_token = \"demo-refresh-token\"\ntimeout_secs = 2",
+        );
+        format!("request_deadline_secs = 3\n{t}")
+    })
+    .await;
+    // Warm the session so the slow match query is the only delay: it answers, but leaves
+    // less than one Salesforce timeout (2 s) before the 3 s deadline.
+    assert_eq!(app.get("contacts", "/Users?count=1").await.status(), 200);
+    app.sf_control(
+        "faults",
+        json!({"delay_ms": 1500, "count": 1, "method": "GET", "path": "/query"}),
+    )
+    .await;
+    let res = app
+        .post(
+            "contacts",
+            "/Users",
+            user("late@example.com", "Late", "Comer"),
+        )
+        .await;
+    let body = assert_scim_error(res, 503, None).await;
+    assert!(detail(&body).contains("not sent"), "{body}");
+    let stats = app.sf_stats().await;
+    assert!(
+        stats["by_endpoint"].get("POST /composite").is_none(),
+        "a create was sent: {stats}"
+    );
+    assert_eq!(
+        app.sf_query("SELECT Id FROM Contact WHERE Email = 'late@example.com'")
+            .await
+            .len(),
+        0
+    );
     app.stop().await;
 }
