@@ -4,7 +4,9 @@
 //!
 //! Tokens are JWTs signed with HS256 (RFC 7519) under a secret shared by every replica, so any
 //! replica verifies a token another one issued: the bridge stays stateless. Each token names
-//! the connection it is for in `aud`, so a token for `leads` is refused by `contacts`.
+//! the connection it is for in `aud`, so a token for `leads` is refused by `contacts`. The key
+//! that signs a token is derived from the shared secret *and* the client's id and secret, so
+//! rotating a leaked client secret ends every token issued with it, on every replica, at once.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -26,8 +28,7 @@ struct Claims {
 
 /// Issues and verifies inbound access tokens.
 pub struct TokenIssuer {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
+    secret: secrecy::SecretString,
     lifetime: Duration,
 }
 
@@ -51,20 +52,27 @@ fn now() -> u64 {
 }
 
 impl TokenIssuer {
-    pub fn new(secret: &[u8], lifetime: Duration) -> Self {
-        TokenIssuer {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            lifetime,
+    pub fn new(secret: secrecy::SecretString, lifetime: Duration) -> Self {
+        TokenIssuer { secret, lifetime }
+    }
+
+    /// The HS256 key for one client: the shared secret, the client id and the client secret.
+    fn key(&self, client_id: &str, client_secret: &str) -> Vec<u8> {
+        use secrecy::ExposeSecret;
+        let mut key = self.secret.expose_secret().as_bytes().to_vec();
+        for part in [client_id, client_secret] {
+            key.push(0);
+            key.extend_from_slice(part.as_bytes());
         }
+        key
     }
 
     pub fn lifetime(&self) -> Duration {
         self.lifetime
     }
 
-    /// A token for `client_id` on `connection`.
-    pub fn issue(&self, connection: &str, client_id: &str) -> Option<String> {
+    /// A token for the client `client_id` (whose secret is `client_secret`) on `connection`.
+    pub fn issue(&self, connection: &str, client_id: &str, client_secret: &str) -> Option<String> {
         let iat = now();
         let claims = Claims {
             iss: ISSUER.to_string(),
@@ -74,17 +82,27 @@ impl TokenIssuer {
             exp: iat + self.lifetime.as_secs(),
             jti: uuid::Uuid::new_v4().to_string(),
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).ok()
+        let key = EncodingKey::from_secret(&self.key(client_id, client_secret));
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key).ok()
     }
 
-    /// Whether `token` is a valid, unexpired token this bridge issued for `connection`.
-    pub fn verify(&self, token: &str, connection: &str) -> bool {
+    /// Whether `token` is a valid, unexpired token this bridge issued for `connection` to its
+    /// current client (`client_id` with `client_secret`).
+    pub fn verify(
+        &self,
+        token: &str,
+        connection: &str,
+        client_id: &str,
+        client_secret: &str,
+    ) -> bool {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[audience(connection)]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 30;
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).is_ok()
+        validation.sub = Some(client_id.to_string());
+        let key = DecodingKey::from_secret(&self.key(client_id, client_secret));
+        jsonwebtoken::decode::<Claims>(token, &key, &validation).is_ok()
     }
 }
 
@@ -92,33 +110,40 @@ impl TokenIssuer {
 mod tests {
     use super::*;
 
+    const SHARED: &str = "0123456789abcdef0123456789abcdef";
+
     fn issuer() -> TokenIssuer {
-        TokenIssuer::new(
-            b"0123456789abcdef0123456789abcdef",
-            Duration::from_secs(3600),
-        )
+        TokenIssuer::new(SHARED.to_string().into(), Duration::from_secs(3600))
     }
 
     #[test]
     fn a_token_is_valid_for_its_connection_only() {
         let i = issuer();
-        let t = i.issue("contacts", "pingone").unwrap();
-        assert!(i.verify(&t, "contacts"));
-        assert!(!i.verify(&t, "leads"));
+        let t = i.issue("contacts", "pingone", "s3cret").unwrap();
+        assert!(i.verify(&t, "contacts", "pingone", "s3cret"));
+        assert!(!i.verify(&t, "leads", "pingone", "s3cret"));
+    }
+
+    #[test]
+    fn rotating_the_client_secret_or_id_ends_its_tokens() {
+        let i = issuer();
+        let t = i.issue("contacts", "pingone", "old-secret").unwrap();
+        assert!(!i.verify(&t, "contacts", "pingone", "new-secret"));
+        assert!(!i.verify(&t, "contacts", "okta", "old-secret"));
     }
 
     #[test]
     fn a_token_signed_with_another_secret_or_tampered_is_refused() {
-        let t = issuer().issue("contacts", "pingone").unwrap();
+        let t = issuer().issue("contacts", "pingone", "s").unwrap();
         let other = TokenIssuer::new(
-            b"another-secret-of-thirty-two-byte",
+            "another-secret-of-thirty-two-byte".to_string().into(),
             Duration::from_secs(60),
         );
-        assert!(!other.verify(&t, "contacts"));
+        assert!(!other.verify(&t, "contacts", "pingone", "s"));
         let mut tampered = t.clone();
         tampered.push('x');
-        assert!(!issuer().verify(&tampered, "contacts"));
-        assert!(!issuer().verify("not-a-jwt", "contacts"));
+        assert!(!issuer().verify(&tampered, "contacts", "pingone", "s"));
+        assert!(!issuer().verify("not-a-jwt", "contacts", "pingone", "s"));
     }
 
     #[test]
@@ -134,9 +159,9 @@ mod tests {
         let t = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
             &claims,
-            &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef"),
+            &EncodingKey::from_secret(&issuer().key("pingone", "s")),
         )
         .unwrap();
-        assert!(!issuer().verify(&t, "contacts"));
+        assert!(!issuer().verify(&t, "contacts", "pingone", "s"));
     }
 }

@@ -59,8 +59,10 @@ pub fn check_inbound(
         {
             return Ok(());
         }
-        if auth.oauth_client.is_some() && issuer.is_some_and(|i| i.verify(token, connection)) {
-            return Ok(());
+        if let (Some((id, secret)), Some(issuer)) = (&auth.oauth_client, issuer) {
+            if issuer.verify(token, connection, id, secret.expose_secret()) {
+                return Ok(());
+            }
         }
         return Err(ScimError::unauthorized(
             "the bearer token is not valid for this connection",

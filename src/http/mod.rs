@@ -132,7 +132,7 @@ impl Application {
             issuer: config
                 .token_signing_secret
                 .as_ref()
-                .map(|s| TokenIssuer::new(s.expose_secret().as_bytes(), config.token_lifetime)),
+                .map(|s| TokenIssuer::new(s.clone(), config.token_lifetime)),
             deadline: config.request_deadline,
         });
         let port = listener.local_addr()?.port();

@@ -25,11 +25,13 @@ fn oauth_error(status: u16, error: &str, description: &str, basic: bool) -> Http
     res.json(json!({"error": error, "error_description": description}))
 }
 
-/// The client's credentials: HTTP Basic (form-urlencoded id and secret, §2.3.1) or form fields.
+/// The client's credentials: HTTP Basic or form fields. RFC 6749 §2.3.1 has Basic credentials
+/// form-urlencoded first, but many clients send them raw, and a raw secret with `+` or `%` would
+/// then never match: both readings of the secret are candidates (each compared in equal time).
 fn client_credentials(
     req: &HttpRequest,
     form: &[(String, String)],
-) -> Option<(String, String, bool)> {
+) -> Option<(String, Vec<String>, bool)> {
     if let Some(encoded) = authorization(req).and_then(|v| credential(v, "Basic")) {
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(encoded)
@@ -42,14 +44,19 @@ fn client_credentials(
                 .map(|(_, v)| v.into_owned())
                 .unwrap_or_default()
         };
-        return Some((unescape(id), unescape(secret), true));
+        let mut secrets = vec![secret.to_string()];
+        let unescaped = unescape(secret);
+        if unescaped != secret {
+            secrets.push(unescaped);
+        }
+        return Some((unescape(id), secrets, true));
     }
     let get = |k: &str| {
         form.iter()
             .find(|(key, _)| key == k)
             .map(|(_, v)| v.clone())
     };
-    Some((get("client_id")?, get("client_secret")?, false))
+    Some((get("client_id")?, vec![get("client_secret")?], false))
 }
 
 pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
@@ -91,10 +98,12 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState
     let connection = state.connections.iter().find_map(|entry| {
         let (cid, csecret) = entry.value().config.inbound.oauth_client.as_ref()?;
         let id_ok = constant_time_eq(cid.as_bytes(), id.as_bytes());
-        let secret_ok = constant_time_eq(csecret.expose_secret().as_bytes(), secret.as_bytes());
-        (id_ok && secret_ok).then(|| entry.key().clone())
+        let secret_ok = secret.iter().fold(false, |ok, candidate| {
+            ok | constant_time_eq(csecret.expose_secret().as_bytes(), candidate.as_bytes())
+        });
+        (id_ok && secret_ok).then(|| (entry.key().clone(), csecret.expose_secret().to_string()))
     });
-    let Some(connection) = connection else {
+    let Some((connection, client_secret)) = connection else {
         return oauth_error(
             401,
             "invalid_client",
@@ -102,7 +111,7 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState
             basic,
         );
     };
-    let Some(access_token) = issuer.issue(&connection, &id) else {
+    let Some(access_token) = issuer.issue(&connection, &id, &client_secret) else {
         return oauth_error(500, "server_error", "the token could not be signed", false);
     };
     tracing::info!(connection = %connection, "issued an access token");

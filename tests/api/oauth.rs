@@ -11,11 +11,15 @@ const SECRET: &str = "client-secret-0123456789";
 
 /// The demo, with an OAuth client on `contacts` and a signing secret.
 async fn spawn() -> TestApp {
-    TestApp::spawn_with(|t| {
+    spawn_with_secret(SECRET).await
+}
+
+async fn spawn_with_secret(secret: &'static str) -> TestApp {
+    TestApp::spawn_with(move |t| {
         let t = t.replacen(
             &format!("bearer_tokens = [\"{TOKEN}\"]"),
             &format!(
-                "bearer_tokens = [\"{TOKEN}\"]\noauth_client_id = \"{CLIENT}\"\noauth_client_secret = \"{SECRET}\""
+                "bearer_tokens = [\"{TOKEN}\"]\noauth_client_id = \"{CLIENT}\"\noauth_client_secret = \"{secret}\""
             ),
             1,
         );
@@ -192,7 +196,9 @@ async fn a_forged_or_expired_token_is_refused() {
         jsonwebtoken::encode(
             &jsonwebtoken::Header::default(),
             &serde_json::json!({"iss": "scim-bridge", "sub": CLIENT, "aud": "scim-bridge:contacts", "iat": now, "exp": exp, "jti": "t"}),
-            &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+            &jsonwebtoken::EncodingKey::from_secret(
+                format!("{secret}\0{CLIENT}\0{SECRET}").as_bytes(),
+            ),
         )
         .unwrap()
     };
@@ -238,5 +244,50 @@ async fn without_an_oauth_client_the_token_endpoint_issues_nothing() {
         res.json::<Value>().await.unwrap()["error"],
         "unauthorized_client"
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_token_is_valid_on_every_replica_until_the_client_secret_is_rotated() {
+    let first = spawn().await;
+    let replica = spawn().await;
+    let rotated = spawn_with_secret("a-brand-new-client-secret-42").await;
+    let res = token_request(
+        &first,
+        &[("grant_type", "client_credentials")],
+        Some((CLIENT, SECRET)),
+    )
+    .await;
+    let token: Value = res.json().await.unwrap();
+    let token = token["access_token"].as_str().unwrap().to_string();
+    assert_eq!(scim_get(&replica, "contacts", &token).await.status(), 200);
+    assert_scim_error(scim_get(&rotated, "contacts", &token).await, 401, None).await;
+    first.stop().await;
+    replica.stop().await;
+    rotated.stop().await;
+}
+
+#[tokio::test]
+async fn a_secret_with_plus_and_percent_works_in_raw_http_basic_as_in_the_form() {
+    let app = spawn_with_secret("base64+like/secret%2B==").await;
+    // reqwest sends Basic credentials raw (not form-urlencoded), as many IdPs do.
+    let raw = token_request(
+        &app,
+        &[("grant_type", "client_credentials")],
+        Some((CLIENT, "base64+like/secret%2B==")),
+    )
+    .await;
+    assert_eq!(raw.status(), 200);
+    let form = token_request(
+        &app,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT),
+            ("client_secret", "base64+like/secret%2B=="),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(form.status(), 200);
     app.stop().await;
 }
