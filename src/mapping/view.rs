@@ -443,18 +443,26 @@ impl Mapping {
         out
     }
 
-    /// Attributes the request gave a new value for that are written on create only (the
-    /// connector's unticked Update flag): Salesforce keeps its value, and the answer says so.
-    pub fn create_only_ignored(&self, view: &View, current: &Record) -> Vec<String> {
+    /// Attributes the request gave a value for that are written on create only (the connector's
+    /// unticked Update flag) and that the field will not hold after `changes` are written:
+    /// Salesforce keeps its value, and the answer says so. (When an updatable row feeds the
+    /// same field with that value, nothing was ignored.)
+    pub fn create_only_ignored(
+        &self,
+        view: &View,
+        current: &Record,
+        changes: &Record,
+    ) -> Vec<String> {
         self.rows
             .iter()
             .filter(|r| !r.update)
             .filter(|r| {
                 view.get(&r.attr).is_some_and(|v| {
-                    let old = get_ci(current, r.field.as_str())
+                    let after = get_ci(changes, r.field.as_str())
+                        .or_else(|| get_ci(current, r.field.as_str()))
                         .cloned()
                         .unwrap_or(Value::Null);
-                    !same_value(&old, v)
+                    !same_value(&after, v)
                 })
             })
             .map(|r| r.attr.to_string())
@@ -594,6 +602,36 @@ mod tests {
         assert_eq!(
             m.required_kept(&view, &current),
             vec!["name.familyName (LastName)".to_string()]
+        );
+    }
+
+    #[test]
+    fn a_create_only_row_is_not_reported_when_an_updatable_row_wrote_its_value() {
+        let m = Mapping {
+            record_type: RecordType::Contact,
+            rows: vec![
+                MappingRow::new("emails[type eq \"work\"].value", "Email", Some(true), None)
+                    .unwrap(),
+                MappingRow::new("userName", "Email", Some(false), None).unwrap(),
+                MappingRow::new("title", "Title", Some(false), None).unwrap(),
+                MappingRow::new("name.familyName", "LastName", Some(true), None).unwrap(),
+            ],
+            disable: None,
+        };
+        let current: Record =
+            serde_json::from_value(json!({"Email": "a@x.com", "Title": "CTO", "LastName": "L"}))
+                .unwrap();
+        let view = m
+            .view_from_scim(
+                &json!({"userName": "b@x.com", "emails": [{"value": "b@x.com"}],
+                                     "title": "CEO", "name": {"familyName": "L"}}),
+            )
+            .unwrap();
+        let changes = m.changes_for_update(&view, &current, true);
+        assert_eq!(changes.get("Email"), Some(&json!("b@x.com")));
+        assert_eq!(
+            m.create_only_ignored(&view, &current, &changes),
+            vec!["title"]
         );
     }
 

@@ -431,38 +431,36 @@ impl Connection {
         let mut changes = self
             .mapping
             .changes_for_update(view, current, clear_missing);
+        // What the write did to the mapped fields; said only once the write really happened.
+        let mut outcome = Vec::new();
         if policy.allow_update {
-            let ignored = self.mapping.create_only_ignored(view, current);
+            let ignored = self.mapping.create_only_ignored(view, current, &changes);
             if !ignored.is_empty() {
-                notices.push(format!(
+                outcome.push(format!(
                     "{} {} written on create only (update = false in the mapping): Salesforce's value was kept",
                     ignored.join(", "),
                     if ignored.len() == 1 { "is" } else { "are" }
                 ));
             }
-            let cleared: Vec<&String> = changes
+            let cleared: Vec<&str> = changes
                 .iter()
                 .filter(|(_, v)| v.is_null())
-                .map(|(k, _)| k)
+                .map(|(k, _)| k.as_str())
                 .collect();
             if !cleared.is_empty() {
-                notices.push(format!(
+                outcome.push(format!(
                     "cleared in Salesforce (no value in the request): {}",
-                    cleared
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    cleared.join(", ")
                 ));
             }
-        }
-        if clear_missing && policy.allow_update {
-            let kept = self.mapping.required_kept(view, current);
-            if !kept.is_empty() {
-                notices.push(format!(
-                    "Salesforce requires {}: the request left it without a value, so it was kept",
-                    kept.join(", ")
-                ));
+            if clear_missing {
+                let kept = self.mapping.required_kept(view, current);
+                if !kept.is_empty() {
+                    outcome.push(format!(
+                        "Salesforce requires {}: the request left it without a value, so it was kept",
+                        kept.join(", ")
+                    ));
+                }
             }
         }
         let active_field = self
@@ -491,6 +489,7 @@ impl Connection {
             }
         }
         if changes.is_empty() {
+            notices.extend(outcome);
             return Ok(current.clone());
         }
         if self.is_converted(current) {
@@ -505,6 +504,7 @@ impl Connection {
         let Some(record) = self.update_unless_converted(id, &changes, notices).await? else {
             return self.fetch(id).await;
         };
+        notices.extend(outcome);
         tracing::info!(
             connection = self.name(),
             id,

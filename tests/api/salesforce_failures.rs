@@ -713,9 +713,9 @@ async fn a_patch_with_one_value_salesforce_refuses_changes_nothing() {
 // ---- PingOne's documented connector failures ------------------------------------------------
 
 async fn converted_lead(app: &TestApp) -> (String, String) {
-    let id = app
-        .create_user("leads", lead_user("lea@example.com", "Lea", "Lead", "Acme"))
-        .await;
+    let mut body = lead_user("lea@example.com", "Lea", "Lead", "Acme");
+    body["title"] = json!("CTO");
+    let id = app.create_user("leads", body).await;
     let converted = app
         .sf_control(&format!("leads/{id}/convert"), json!({}))
         .await;
@@ -737,11 +737,14 @@ async fn a_put_to_a_converted_lead_is_a_200_with_the_lead_as_it_is_and_a_notice(
     assert_eq!(res.status(), 200);
     let n = notice(&res).expect("a notice");
     assert!(n.contains(&contact), "{n}");
+    // The PUT has no title, but nothing was written: the notice must not claim a clear.
+    assert!(!n.contains("cleared"), "{n}");
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["name"]["givenName"], "Lea");
     let sf = app.sf_get("Lead", &id).await.unwrap();
     assert_eq!(sf["FirstName"], "Lea");
     assert_eq!(sf["Company"], "Acme");
+    assert_eq!(sf["Title"], "CTO");
     app.stop().await;
 }
 
