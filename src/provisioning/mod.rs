@@ -331,7 +331,7 @@ impl Connection {
                 )));
             }
             notices.push(format!(
-                "linked to the existing {} {id} that has {} '{match_value}'",
+                "linked to the existing {} {id}, which has the same {}",
                 self.object(),
                 match_field.as_str()
             ));
