@@ -335,6 +335,12 @@ impl Connection {
                 self.object(),
                 match_field.as_str()
             ));
+            // A create provisions an active person: re-provisioning someone a remove action
+            // disabled enables them again, unless the body itself says `active: false`.
+            let view = View {
+                active: Some(view.active.unwrap_or(true)),
+                ..view
+            };
             let record = self
                 .write_changes(&id, &existing, &view, false, &mut notices)
                 .await?;

@@ -611,3 +611,30 @@ async fn a_put_that_clears_mapped_fields_names_them_in_the_notice() {
     assert_eq!(sf["MobilePhone"], Value::Null);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn provisioning_a_removed_person_again_enables_the_same_record() {
+    let app = TestApp::spawn().await;
+    let mut body = user("again@example.com", "Again", "Back");
+    body.as_object_mut().unwrap().remove("active");
+    let id = app.create_user("contacts", body.clone()).await;
+    // The default remove action disables.
+    assert_eq!(
+        app.delete("contacts", &format!("/Users/{id}"))
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(
+        app.sf_get("Contact", &id).await.unwrap()["Active__c"],
+        false
+    );
+    // The IdP provisions the person again (without saying `active`): same record, enabled.
+    let res = app.post("contacts", "/Users", body).await;
+    assert_eq!(res.status(), 201);
+    let created: Value = res.json().await.unwrap();
+    assert_eq!(created["id"], json!(id));
+    assert_eq!(created["active"], true);
+    assert_eq!(app.sf_get("Contact", &id).await.unwrap()["Active__c"], true);
+    app.stop().await;
+}
