@@ -224,6 +224,8 @@ pub struct SalesforceConfig {
     pub max_retries: u32,
     pub describe_ttl: Duration,
     pub allow_duplicate_save: bool,
+    /// Where the refresh token came from, if a file: rotated tokens are saved back there.
+    pub refresh_token_file: Option<PathBuf>,
 }
 
 /// How the IdP must authenticate to this connection.
@@ -882,6 +884,7 @@ fn check_salesforce(c: &mut Checker, p: &str, rs: RawSalesforce) -> Option<Sales
         max_retries,
         describe_ttl: Duration::from_secs(rs.describe_cache_secs.unwrap_or(3600)),
         allow_duplicate_save: rs.allow_duplicate_save.unwrap_or(false),
+        refresh_token_file: rs.refresh_token_file.clone(),
     })
 }
 

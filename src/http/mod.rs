@@ -83,6 +83,7 @@ pub fn salesforce_client(c: &ConnectionConfig) -> Result<SalesforceClient, SfErr
     settings.max_retries = sf.max_retries;
     settings.describe_ttl = sf.describe_ttl;
     settings.allow_duplicate_save = sf.allow_duplicate_save;
+    settings.refresh_token_file = sf.refresh_token_file.clone();
     settings.jwt = match (&sf.jwt_username, &sf.jwt_private_key) {
         (Some(username), Some(key)) => Some(JwtBearer {
             username: username.clone(),

@@ -72,6 +72,8 @@ pub(crate) struct Credentials {
     pub client_id: String,
     pub client_secret: Option<SecretString>,
     pub jwt: Option<JwtSigner>,
+    /// Where a rotated refresh token is saved, so a restart continues the chain.
+    pub refresh_token_file: Option<std::path::PathBuf>,
 }
 
 /// A parsed JWT signing key with its claims' fixed parts.
@@ -280,7 +282,12 @@ impl Auth {
                     (None, _) => false,
                 };
                 if rotated {
-                    st.refresh_token = granted.new_refresh_token;
+                    st.refresh_token = granted.new_refresh_token.clone();
+                    if let (Some(path), Some(new)) =
+                        (&self.creds.refresh_token_file, &granted.new_refresh_token)
+                    {
+                        save_refresh_token(path, new);
+                    }
                 }
                 st.access = Some(granted.access.clone());
                 st.last_error = None;
@@ -459,4 +466,23 @@ pub(crate) fn normalise_base_url(s: &str) -> Option<String> {
         return None;
     }
     Some(trimmed.to_string())
+}
+
+/// Saves a rotated refresh token over the configured `refresh_token_file` (write to a
+/// temporary file beside it, then rename, so a crash never leaves half a token). Without this,
+/// a restart would offer the rotated-out token, and Salesforce revokes the whole chain when a
+/// rotated-out token is reused. A failure is logged (without the token), not fatal: the token
+/// in memory still works until the process stops.
+fn save_refresh_token(path: &std::path::Path, token: &SecretString) {
+    let tmp = path.with_extension("rotating");
+    let written =
+        std::fs::write(&tmp, token.expose_secret()).and_then(|()| std::fs::rename(&tmp, path));
+    match written {
+        Ok(()) => tracing::info!(file = %path.display(), "saved the rotated refresh token"),
+        Err(e) => tracing::warn!(
+            file = %path.display(),
+            error = %e,
+            "could not save the rotated refresh token; a restart would reuse the old one"
+        ),
+    }
 }

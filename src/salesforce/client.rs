@@ -63,6 +63,8 @@ pub struct SalesforceSettings {
     /// action is "alert" let the bridge save (as a user clicking "save anyway"); "block" rules
     /// still refuse.
     pub allow_duplicate_save: bool,
+    /// The file the refresh token was read from: a rotated refresh token is saved there.
+    pub refresh_token_file: Option<std::path::PathBuf>,
 }
 
 impl SalesforceSettings {
@@ -81,6 +83,7 @@ impl SalesforceSettings {
             max_retries: 2,
             describe_ttl: Duration::from_secs(60 * 60),
             allow_duplicate_save: false,
+            refresh_token_file: None,
         }
     }
 }
@@ -520,6 +523,7 @@ impl SalesforceClient {
             client_id: settings.client_id.clone(),
             client_secret: settings.client_secret.clone(),
             jwt,
+            refresh_token_file: settings.refresh_token_file.clone(),
         };
         let auth = Auth::new(
             http.clone(),

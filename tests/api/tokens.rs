@@ -266,3 +266,64 @@ async fn the_admin_test_route_answers_404_for_an_unknown_connection() {
     assert!(body["detail"].as_str().unwrap().contains("nosuch"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_rotated_refresh_token_is_saved_to_its_file_so_a_restarted_bridge_continues_the_chain() {
+    let dir = std::env::temp_dir().join(format!("scim-bridge-rotation-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("refresh-token");
+    std::fs::write(&file, "demo-refresh-token\n").unwrap();
+    let path = file.display().to_string();
+    let edit = |t: String| {
+        t.replacen(
+            "refresh_token = \"demo-refresh-token\"",
+            &format!("refresh_token_file = {path:?}"),
+            1,
+        )
+    };
+    let app = TestApp::spawn_custom(
+        salesforce_emulator::EmulatorConfig {
+            rotate_refresh_tokens: true,
+            ..scim_bridge::demo::emulator_config()
+        },
+        edit,
+    )
+    .await;
+    let id = app
+        .create_user("contacts", user("chain@example.com", "Chain", "Rotation"))
+        .await;
+    let saved = std::fs::read_to_string(&file).unwrap();
+    assert_ne!(
+        saved.trim(),
+        "demo-refresh-token",
+        "the rotated token was not saved"
+    );
+
+    // "Restart": a second bridge from the same configuration, against the same org.
+    let text = edit(scim_bridge::demo::demo_config_text(
+        "127.0.0.1:0",
+        app.sf.base_url(),
+        TOKEN,
+    ));
+    let cfg = scim_bridge::config::Config::from_raw(scim_bridge::config::parse_raw(&text).unwrap())
+        .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let restarted = scim_bridge::http::Application::build(&cfg, listener, Some(1)).unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/scim/v2/contacts/Users/{id}",
+        restarted.port()
+    );
+    let handle = restarted.handle();
+    tokio::spawn(restarted.run_until_stopped());
+    let res = app.http.get(url).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(
+        res.status(),
+        200,
+        "the restarted bridge could not continue the chain"
+    );
+    assert!(!std::fs::read_to_string(&file)
+        .unwrap()
+        .contains("demo-refresh-token"));
+    handle.stop(false).await;
+    app.stop().await;
+}
