@@ -37,6 +37,13 @@ const VALUE_CODES: &[&str] = &[
     "INVALID_CROSS_REFERENCE_KEY",
     "MALFORMED_ID",
     "JSON_PARSER_ERROR",
+];
+
+/// Codes that mean Salesforce refused a query or body the bridge itself built: a bridge bug,
+/// not something the IdP or the admin can fix by changing the request.
+const BRIDGE_CODES: &[&str] = &[
+    "MALFORMED_QUERY",
+    "INVALID_QUERY_FILTER_OPERATOR",
     "NUMBER_OUTSIDE_VALID_RANGE",
 ];
 
@@ -73,6 +80,12 @@ impl ProvisionError {
             SfError::Api { .. } if code == "REQUIRED_FIELD_MISSING" => ScimError::invalid_value(format!(
                 "Salesforce requires a value for {attrs}: {sf_message}. Send it, or give the mapping row a `default`."
             )),
+            SfError::Api { .. } if BRIDGE_CODES.contains(&code.as_str()) => {
+                tracing::error!(connection, error = %loggable(&e), "Salesforce refused a query the bridge built");
+                ScimError::internal(format!(
+                    "Salesforce refused a query the bridge built ({code}); this is a bridge bug: report it with the request id"
+                ))
+            }
             SfError::Api { .. } if VALUE_CODES.contains(&code.as_str()) => ScimError::invalid_value(
                 format!("Salesforce refused the value of {attrs} ({code}): {sf_message}"),
             ),
