@@ -111,24 +111,31 @@ fn attribute_params(req: &HttpRequest) -> Result<(Vec<String>, Vec<String>), Sci
     Ok((q.attributes, q.excluded_attributes))
 }
 
+/// The provisioning context of a request: its base URL and its deadline.
+fn ctx<'a>(state: &AppState, base: &'a str) -> Ctx<'a> {
+    Ctx {
+        base_url: base,
+        deadline: Some(std::time::Instant::now() + state.deadline),
+    }
+}
+
+/// A list or search answer (RFC 7644 §3.4.2, §3.4.3): the same query either way.
+async fn listing(
+    req: &HttpRequest,
+    state: &AppState,
+    conn: &Connection,
+    q: ListQuery,
+    op: &'static str,
+) -> Result<HttpResponse, HttpError> {
+    let base = base_url(req, conn);
+    let body = run(state, conn, op, conn.list(&ctx(state, &base), &q)).await?;
+    Ok(scim_response(StatusCode::OK, &body))
+}
+
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, HttpError> {
     let conn = state.connection(&req)?;
     let q = ListQuery::from_query_string(req.query_string())?;
-    let base = base_url(&req, &conn);
-    let body = run(
-        &state,
-        &conn,
-        "list",
-        conn.list(
-            &Ctx {
-                base_url: &base,
-                deadline: Some(std::time::Instant::now() + state.deadline),
-            },
-            &q,
-        ),
-    )
-    .await?;
-    Ok(scim_response(StatusCode::OK, &body))
+    listing(&req, &state, &conn, q, "list").await
 }
 
 pub async fn search(
@@ -138,21 +145,7 @@ pub async fn search(
 ) -> Result<HttpResponse, HttpError> {
     let conn = state.connection(&req)?;
     let q = ListQuery::from_search_request(&json_body(&req, payload).await?)?;
-    let base = base_url(&req, &conn);
-    let body = run(
-        &state,
-        &conn,
-        "search",
-        conn.list(
-            &Ctx {
-                base_url: &base,
-                deadline: Some(std::time::Instant::now() + state.deadline),
-            },
-            &q,
-        ),
-    )
-    .await?;
-    Ok(scim_response(StatusCode::OK, &body))
+    listing(&req, &state, &conn, q, "search").await
 }
 
 pub async fn create(
@@ -167,13 +160,7 @@ pub async fn create(
         &state,
         &conn,
         "create",
-        conn.create(
-            &Ctx {
-                base_url: &base,
-                deadline: Some(std::time::Instant::now() + state.deadline),
-            },
-            &body,
-        ),
+        conn.create(&ctx(&state, &base), &body),
     )
     .await?;
     let mut res = user_response(StatusCode::CREATED, &resource, &notices);
@@ -194,13 +181,7 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         &state,
         &conn,
         "get",
-        conn.get(
-            &Ctx {
-                base_url: &base,
-                deadline: Some(std::time::Instant::now() + state.deadline),
-            },
-            &id_of(&req),
-        ),
+        conn.get(&ctx(&state, &base), &id_of(&req)),
     )
     .await?;
     let shown = project(&resource, &attributes, &excluded);
@@ -228,10 +209,7 @@ pub async fn replace(
         &conn,
         "replace",
         conn.replace(
-            &Ctx {
-                base_url: &base,
-                deadline: Some(std::time::Instant::now() + state.deadline),
-            },
+            &ctx(&state, &base),
             &id_of(&req),
             &body,
             if_match(&req).as_deref(),
@@ -254,10 +232,7 @@ pub async fn patch(
         &conn,
         "patch",
         conn.patch(
-            &Ctx {
-                base_url: &base,
-                deadline: Some(std::time::Instant::now() + state.deadline),
-            },
+            &ctx(&state, &base),
             &id_of(&req),
             &ops,
             if_match(&req).as_deref(),
