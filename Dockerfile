@@ -27,17 +27,17 @@ RUN mkdir -p src crates/salesforce-emulator/src \
     && touch src/lib.rs \
     && echo 'fn main() {}' > crates/salesforce-emulator/src/main.rs \
     && touch crates/salesforce-emulator/src/lib.rs \
-    && cargo build --release --locked --bin scim-bridge \
+    && cargo build --release --locked --no-default-features --bin scim-bridge \
     && rm -rf src crates/salesforce-emulator/src
 
 # The real sources. Touch them so cargo sees them as newer than the placeholder build
 # (COPY keeps the build context's modification times, which may be older).
 COPY src src
 COPY crates/salesforce-emulator/src crates/salesforce-emulator/src
-# Files the code may embed with include_str! (the served OpenAPI document).
+# Files the code may embed with include_str!.
 COPY openapi openapi
 RUN find src crates/salesforce-emulator/src -name '*.rs' -exec touch {} + \
-    && cargo build --release --locked --bin scim-bridge \
+    && cargo build --release --locked --no-default-features --bin scim-bridge \
     && cp target/release/scim-bridge /usr/local/bin/scim-bridge
 
 # ---------------------------------------------------------------------------------------------

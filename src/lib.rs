@@ -5,6 +5,7 @@
 //! (policy and attribute mapping) → [`salesforce`] (REST client).
 
 pub mod config;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod http;
 pub mod inbound_token;

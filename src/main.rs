@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use scim_bridge::config::{self, LogFormat};
 use scim_bridge::http::{self, Application};
-use scim_bridge::{demo, testconn};
+#[cfg(feature = "demo")]
+use scim_bridge::demo;
+use scim_bridge::testconn;
 
 #[derive(Parser)]
 #[command(
@@ -33,6 +35,7 @@ enum Command {
         workers: Option<usize>,
     },
     /// Run the bridge against the built-in Salesforce emulator, ready for curl.
+    #[cfg(feature = "demo")]
     Demo {
         /// Port for the bridge.
         #[arg(long, default_value_t = 8080)]
@@ -144,6 +147,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             app.run_until_stopped().await.map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
+        #[cfg(feature = "demo")]
         Command::Demo {
             port,
             salesforce_port,
