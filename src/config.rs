@@ -703,7 +703,7 @@ fn check_connection(c: &mut Checker, name: &str, rc: RawConnection) -> Option<Co
     if let Some(mf) = &match_field {
         if !mapping
             .iter()
-            .any(|r| r.field.as_str().eq_ignore_ascii_case(mf.as_str()))
+            .any(|r| r.field == *mf)
         {
             c.add(
                 format!("{p}.match_field"),
@@ -717,7 +717,7 @@ fn check_connection(c: &mut Checker, name: &str, rc: RawConnection) -> Option<Co
     for (required, why) in record_type.required_fields() {
         let mapped = mapping
             .iter()
-            .any(|r| r.field.as_str().eq_ignore_ascii_case(required));
+            .any(|r| r.field.is(required));
         if !mapped {
             c.add(
                 format!("{p}.mapping"),

@@ -226,7 +226,7 @@ impl Mapping {
                 for r in rows {
                     if !fields
                         .iter()
-                        .any(|f| f.as_str().eq_ignore_ascii_case(r.field.as_str()))
+                        .any(|f| **f == r.field)
                     {
                         fields.push(&r.field);
                     }

@@ -299,7 +299,7 @@ impl MappingRow {
     ) -> Result<MappingRow, String> {
         let attr = ScimAttr::parse(scim)?;
         let field = FieldName::new(field).map_err(|e| format!("field '{field}': {e}"))?;
-        let update = update.unwrap_or_else(|| field.as_str().eq_ignore_ascii_case("Email"));
+        let update = update.unwrap_or_else(|| field.is("Email"));
         Ok(MappingRow {
             attr,
             field,

@@ -116,7 +116,7 @@ impl Mapping {
         for r in &self.rows {
             if !out
                 .iter()
-                .any(|f| f.as_str().eq_ignore_ascii_case(r.field.as_str()))
+                .any(|f| *f == r.field)
             {
                 out.push(r.field.clone());
             }
@@ -124,7 +124,7 @@ impl Mapping {
         if let Some(d) = &self.disable {
             if !out
                 .iter()
-                .any(|f| f.as_str().eq_ignore_ascii_case(d.field.as_str()))
+                .any(|f| *f == d.field)
             {
                 out.push(d.field.clone());
             }
@@ -342,7 +342,7 @@ impl Mapping {
             let rows: Vec<&MappingRow> = self
                 .rows
                 .iter()
-                .filter(|r| r.field.as_str().eq_ignore_ascii_case(field.as_str()))
+                .filter(|r| r.field == field)
                 .collect();
             let value = rows
                 .iter()
@@ -380,7 +380,7 @@ impl Mapping {
             let rows: Vec<&MappingRow> = self
                 .rows
                 .iter()
-                .filter(|r| r.field.as_str().eq_ignore_ascii_case(field.as_str()))
+                .filter(|r| r.field == field)
                 .collect();
             if rows.is_empty() || !rows.iter().any(|r| r.update) {
                 continue;
@@ -432,7 +432,7 @@ impl Mapping {
             let rows: Vec<&MappingRow> = self
                 .rows
                 .iter()
-                .filter(|r| r.update && r.field.as_str().eq_ignore_ascii_case(field.as_str()))
+                .filter(|r| r.update && r.field == field)
                 .collect();
             let had_value = get_ci(current, field.as_str()).is_some_and(|v| !v.is_null());
             if had_value && !rows.is_empty() && rows.iter().all(|r| view.get(&r.attr).is_none()) {

@@ -195,7 +195,7 @@ fn attributes_of(e: &SfError, mapping: &Mapping) -> String {
         let attrs: Vec<String> = mapping
             .rows
             .iter()
-            .filter(|r| r.field.as_str().eq_ignore_ascii_case(field))
+            .filter(|r| r.field.is(field))
             .map(|r| r.attr.to_string())
             .collect();
         let part = if attrs.is_empty() {

@@ -122,7 +122,7 @@ impl Connection {
         for f in self.mapping.fields() {
             if !out
                 .iter()
-                .any(|o| o.as_str().eq_ignore_ascii_case(f.as_str()))
+                .any(|o| *o == f)
             {
                 out.push(f);
             }
@@ -312,7 +312,7 @@ impl Connection {
                         .mapping
                         .rows
                         .iter()
-                        .filter(|r| r.field.as_str().eq_ignore_ascii_case(match_field.as_str()))
+                        .filter(|r| r.field == *match_field)
                         .map(|r| r.attr.to_string())
                         .collect::<Vec<_>>()
                         .join(" or ")

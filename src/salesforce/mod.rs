@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod name;
 pub mod soql;
 
 pub use auth::{GrantInfo, JwtBearer};

@@ -18,77 +18,7 @@
 
 use std::fmt::{self, Write as _};
 
-/// Why a SOQL piece could not be built.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SoqlBuildError {
-    /// A field or object name outside `[A-Za-z][A-Za-z0-9_]*` (dotted relationship paths via
-    /// [`FieldName::path`]).
-    #[error("invalid SOQL name {0:?}: names are letters, digits and underscores, starting with a letter")]
-    InvalidName(String),
-}
-
-/// The longest name accepted. Salesforce API names are at most 40 characters plus a namespace
-/// prefix and suffix (`ns__Field__c`); relationship paths are a few of those joined by dots.
-const MAX_NAME_LEN: usize = 255;
-
-/// A validated SOQL identifier: a field name (`LastName`, `Custom_Field__c`, `ns__X__c`), an
-/// object name (`Contact`), or, via [`FieldName::path`], a relationship path (`Account.Name`).
-///
-/// Only letters, digits and underscores (plus dots between segments of a path) are accepted, so a
-/// `FieldName` can be pasted into SOQL and into a REST path without escaping.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FieldName(String);
-
-fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-impl FieldName {
-    /// A single identifier `[A-Za-z][A-Za-z0-9_]*`. Anything else (spaces, quotes, dots,
-    /// parentheses, non-ASCII) is rejected.
-    pub fn new(s: &str) -> Result<Self, SoqlBuildError> {
-        if s.len() <= MAX_NAME_LEN && is_identifier(s) {
-            Ok(FieldName(s.to_string()))
-        } else {
-            Err(SoqlBuildError::InvalidName(s.to_string()))
-        }
-    }
-
-    /// A relationship path: identifiers joined by single dots (`Account.Owner.Email`).
-    pub fn path(s: &str) -> Result<Self, SoqlBuildError> {
-        if s.len() <= MAX_NAME_LEN && s.split('.').all(is_identifier) {
-            Ok(FieldName(s.to_string()))
-        } else {
-            Err(SoqlBuildError::InvalidName(s.to_string()))
-        }
-    }
-
-    /// The name as written.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for FieldName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl AsRef<str> for FieldName {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<&str> for FieldName {
-    type Error = SoqlBuildError;
-    fn try_from(s: &str) -> Result<Self, Self::Error> {
-        FieldName::new(s)
-    }
-}
+pub use super::name::{FieldName, SoqlBuildError};
 
 /// A literal on the right-hand side of a comparison.
 #[derive(Clone, Debug, PartialEq)]
