@@ -8,9 +8,10 @@ pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod http;
-pub mod inbound_token;
+pub mod inbound;
 pub mod mapping;
 pub mod provisioning;
 pub mod salesforce;
 pub mod scim;
+pub mod startup;
 pub mod testconn;

@@ -7,9 +7,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use scim_bridge::config::{self, LogFormat};
-use scim_bridge::http::{self, Application};
 #[cfg(feature = "demo")]
 use scim_bridge::demo;
+use scim_bridge::startup::{self, Application};
 use scim_bridge::testconn;
 
 #[derive(Parser)]
@@ -95,7 +95,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     cfg.connections.len(),
                     cfg.connections
                         .iter()
-                        .map(|c| format!("{} → {}", c.name, c.record_type))
+                        .map(|c| format!("{} → {}", c.name(), c.spec.mapping.object))
                         .collect::<Vec<_>>()
                         .join(", ")
                 );
@@ -109,7 +109,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::TestConnection { config, connection } => {
             let cfg = config::load(&config).map_err(|e| e.to_string())?;
             init_logging(cfg.log_format);
-            let conns = http::connections(&cfg).map_err(|e| e.to_string())?;
+            let conns = startup::connections(&cfg).map_err(|e| e.to_string())?;
             let selected: Vec<_> = conns
                 .iter()
                 .filter(|c| connection.as_deref().is_none_or(|n| n == c.name()))

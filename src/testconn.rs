@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use crate::provisioning::Connection;
+use crate::provisioning::{Connection, RemoveAction};
 use crate::salesforce::{Describe, SfError};
 
 /// One check's result.
@@ -96,13 +96,10 @@ fn grant_fix(e: &SfError, key: &str) -> String {
 pub async fn run(conn: &Connection) -> Report {
     let key = format!("connections.{}.salesforce", conn.name());
     let mut checks = Vec::new();
-    let config = &conn.config.salesforce;
-    let can_grant = config.refresh_token.is_some()
-        || config.client_secret.is_some()
-        || config.jwt_private_key.is_some();
-    if can_grant {
+    let grants = conn.client.grants();
+    if grants.any() {
         match conn.client.authenticate().await {
-            Ok(info) if config.refresh_token.is_some() && info.grant != "refresh_token" => {
+            Ok(info) if grants.refresh_token && info.grant != "refresh_token" => {
                 checks.push(Check {
                     name: "token",
                     ok: true,
@@ -171,7 +168,7 @@ pub async fn run(conn: &Connection) -> Report {
             return finish(conn, checks);
         }
     }
-    let object = conn.config.record_type.as_str();
+    let object = conn.object();
     let describe = match conn.client.describe(object).await {
         Ok(d) => d,
         Err(e) => {
@@ -197,7 +194,7 @@ fn finish(conn: &Connection, checks: Vec<Check>) -> Report {
 }
 
 fn object_check(conn: &Connection, d: &Describe) -> Check {
-    let policy = &conn.config.policy;
+    let policy = conn.policy();
     let mut missing = Vec::new();
     if policy.allow_create && !d.createable {
         missing.push("create");
@@ -205,10 +202,7 @@ fn object_check(conn: &Connection, d: &Describe) -> Check {
     if (policy.allow_update || policy.allow_disable) && !d.updateable {
         missing.push("edit");
     }
-    if policy.allow_delete
-        && !d.deletable
-        && policy.remove_action == crate::config::RemoveAction::Delete
-    {
+    if policy.allow_delete && !d.deletable && policy.remove_action == RemoveAction::Delete {
         missing.push("delete");
     }
     if missing.is_empty() {
@@ -235,7 +229,7 @@ fn object_check(conn: &Connection, d: &Describe) -> Check {
 fn field_checks(conn: &Connection, d: &Describe) -> Vec<Check> {
     let mut problems = Vec::new();
     let key = format!("connections.{}", conn.name());
-    for row in &conn.mapping.rows {
+    for row in &conn.mapping().rows {
         let name = row.field.as_str();
         match d.field(name) {
             None => problems.push(format!(
@@ -252,7 +246,7 @@ fn field_checks(conn: &Connection, d: &Describe) -> Vec<Check> {
             }
         }
     }
-    if let Some(disable) = &conn.mapping.disable {
+    if let Some(disable) = &conn.mapping().disable {
         match d.field(disable.field.as_str()) {
             None => problems.push(format!(
                 "the disable field {} does not exist on {} (create it, e.g. a checkbox Active__c, or change {key}.disable.field)",
@@ -279,10 +273,10 @@ fn field_checks(conn: &Connection, d: &Describe) -> Vec<Check> {
             Some(_) => {}
         }
     }
-    if d.field(conn.config.match_field.as_str()).is_none() {
+    if d.field(conn.spec.match_field.as_str()).is_none() {
         problems.push(format!(
             "the match field {} does not exist on {}",
-            conn.config.match_field.as_str(),
+            conn.spec.match_field.as_str(),
             d.name
         ));
     }
@@ -291,7 +285,7 @@ fn field_checks(conn: &Connection, d: &Describe) -> Vec<Check> {
             "fields",
             format!(
                 "all {} mapped fields exist and are writable",
-                conn.mapping.fields().len()
+                conn.mapping().fields().len()
             ),
         )]
     } else {

@@ -18,7 +18,7 @@ pub async fn test_connection(
     let conn = state
         .connections
         .get(name)
-        .map(|c| Arc::clone(c.value()))
+        .map(|s| Arc::clone(&s.connection))
         .ok_or_else(|| ScimError::not_found(format!("no connection named '{name}'")))?;
     let report = testconn::run(&conn).await;
     Ok(HttpResponse::Ok().json(report))

@@ -7,8 +7,8 @@ use actix_web::HttpRequest;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::config::InboundAuth;
-use crate::inbound_token::TokenIssuer;
+use crate::inbound::InboundAuth;
+use crate::inbound::TokenIssuer;
 use crate::scim::error::ScimError;
 
 /// Equal-time comparison of two secrets.

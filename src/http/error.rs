@@ -66,10 +66,25 @@ impl ResponseError for HttpError {
     }
 }
 
-/// The answer for a path the server does not serve.
+/// The answer for a path the server does not serve, naming what is served (from the route
+/// table, so it never goes stale).
 pub async fn not_found() -> HttpResponse {
-    HttpError(ScimError::not_found(
-        "no such endpoint: SCIM resources are served under /scim/v2/{connection}/ (Users, ServiceProviderConfig, ResourceTypes, Schemas)",
-    ))
+    let mut served: Vec<&str> = Vec::new();
+    for route in super::ROUTES {
+        let Some(rest) = route.path.strip_prefix(SCIM_PREFIX) else {
+            continue;
+        };
+        let first = rest.split('/').next().unwrap_or_default();
+        if !first.is_empty() && !served.contains(&first) {
+            served.push(first);
+        }
+    }
+    HttpError(ScimError::not_found(format!(
+        "no such endpoint: SCIM resources are served under {SCIM_PREFIX} ({})",
+        served.join(", ")
+    )))
     .error_response()
 }
+
+/// Where every connection's SCIM endpoints start.
+const SCIM_PREFIX: &str = "/scim/v2/{connection}/";

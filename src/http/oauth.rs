@@ -95,13 +95,13 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState
             true,
         );
     };
-    let connection = state.connections.iter().find_map(|entry| {
-        let (cid, csecret) = entry.value().config.inbound.oauth_client.as_ref()?;
+    let connection = state.connections.iter().find_map(|(name, served)| {
+        let (cid, csecret) = served.inbound.oauth_client.as_ref()?;
         let id_ok = constant_time_eq(cid.as_bytes(), id.as_bytes());
         let secret_ok = secret.iter().fold(false, |ok, candidate| {
             ok | constant_time_eq(csecret.expose_secret().as_bytes(), candidate.as_bytes())
         });
-        (id_ok && secret_ok).then(|| (entry.key().clone(), csecret.expose_secret().to_string()))
+        (id_ok && secret_ok).then(|| (name.clone(), csecret.expose_secret().to_string()))
     });
     let Some((connection, client_secret)) = connection else {
         return oauth_error(

@@ -1,6 +1,6 @@
-//! Handlers for `/scim/v2/{connection}/…`: Users (RFC 7644 §3.3–§3.6) and the discovery
-//! endpoints (§4). Each resolves the connection, checks credentials, parses the input, calls
-//! provisioning, and sets the SCIM response headers (`Location`, `ETag`, notices).
+//! Handlers for `/scim/v2/{connection}/Users…` (RFC 7644 §3.3–§3.6). Each resolves the
+//! connection, checks credentials, parses the input, calls provisioning, and sets the SCIM
+//! response headers (`Location`, `ETag`, notices) from the typed resource.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
@@ -13,10 +13,10 @@ use tracing::Instrument;
 
 use super::{json_body, scim_response, AppState, HttpError};
 use crate::provisioning::{Connection, Ctx, Outcome};
-use crate::scim::discovery;
 use crate::scim::error::ScimError;
-use crate::scim::list::{list_response, project, ListQuery};
+use crate::scim::list::{project, ListQuery};
 use crate::scim::patch::parse_patch;
+use crate::scim::resource::Resource;
 
 /// The header that explains policy decisions the response alone cannot show.
 pub const NOTICE_HEADER: &str = "x-scim-bridge-notice";
@@ -47,7 +47,7 @@ async fn run<T>(
 
 /// `scheme://host/scim/v2/{connection}` as the client reached us (honouring `Forwarded` /
 /// `X-Forwarded-*` from a load balancer), for `meta.location`.
-fn base_url(req: &HttpRequest, conn: &Connection) -> String {
+pub(super) fn base_url(req: &HttpRequest, conn: &Connection) -> String {
     let info = req.connection_info();
     format!(
         "{}://{}/scim/v2/{}",
@@ -57,7 +57,7 @@ fn base_url(req: &HttpRequest, conn: &Connection) -> String {
     )
 }
 
-fn id_of(req: &HttpRequest) -> String {
+pub(super) fn id_of(req: &HttpRequest) -> String {
     req.match_info().get("id").unwrap_or_default().to_string()
 }
 
@@ -68,13 +68,16 @@ fn if_match(req: &HttpRequest) -> Option<String> {
         .map(str::to_string)
 }
 
-/// A User response with its `ETag` (RFC 7644 §3.14) and any policy notices.
-fn user_response(status: StatusCode, resource: &Value, notices: &[String]) -> HttpResponse {
-    let mut res = scim_response(status, resource);
-    if let Some(v) = resource["meta"]["version"]
-        .as_str()
-        .and_then(|v| HeaderValue::from_str(v).ok())
-    {
+/// A resource response: `body` (the resource, perhaps projected) with the resource's `ETag`
+/// (RFC 7644 §3.14, even when the projection left `meta` out) and any policy notices.
+fn resource_response(
+    status: StatusCode,
+    resource: &Resource,
+    body: &Value,
+    notices: &[String],
+) -> HttpResponse {
+    let mut res = scim_response(status, body);
+    if let Some(v) = resource.etag().and_then(|v| HeaderValue::from_str(v).ok()) {
         res.headers_mut().insert(header::ETAG, v);
     }
     add_notices(&mut res, notices);
@@ -163,11 +166,13 @@ pub async fn create(
         conn.create(&ctx(&state, &base), &body),
     )
     .await?;
-    let mut res = user_response(StatusCode::CREATED, &resource, &notices);
-    if let Some(loc) = resource["meta"]["location"]
-        .as_str()
-        .and_then(|l| HeaderValue::from_str(l).ok())
-    {
+    let mut res = resource_response(
+        StatusCode::CREATED,
+        &resource,
+        &resource.to_json(),
+        &notices,
+    );
+    if let Ok(loc) = HeaderValue::from_str(resource.location()) {
         res.headers_mut().insert(header::LOCATION, loc);
     }
     Ok(res)
@@ -184,16 +189,8 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         conn.get(&ctx(&state, &base), &id_of(&req)),
     )
     .await?;
-    let shown = project(&resource, &attributes, &excluded);
-    let mut res = user_response(StatusCode::OK, &shown, &[]);
-    // The ETag describes the resource, even when the projection left `meta` out.
-    if let Some(v) = resource["meta"]["version"]
-        .as_str()
-        .and_then(|v| HeaderValue::from_str(v).ok())
-    {
-        res.headers_mut().insert(header::ETAG, v);
-    }
-    Ok(res)
+    let shown = project(&resource.to_json(), &attributes, &excluded);
+    Ok(resource_response(StatusCode::OK, &resource, &shown, &[]))
 }
 
 pub async fn replace(
@@ -216,7 +213,12 @@ pub async fn replace(
         ),
     )
     .await?;
-    Ok(user_response(StatusCode::OK, &resource, &notices))
+    Ok(resource_response(
+        StatusCode::OK,
+        &resource,
+        &resource.to_json(),
+        &notices,
+    ))
 }
 
 pub async fn patch(
@@ -240,7 +242,12 @@ pub async fn patch(
     )
     .await?;
     // RFC 7644 §3.5.2: 200 with the resource (clients such as Entra read it back).
-    Ok(user_response(StatusCode::OK, &resource, &notices))
+    Ok(resource_response(
+        StatusCode::OK,
+        &resource,
+        &resource.to_json(),
+        &notices,
+    ))
 }
 
 pub async fn delete(
@@ -258,97 +265,4 @@ pub async fn delete(
     let mut res = HttpResponse::NoContent().finish();
     add_notices(&mut res, &removal.notices);
     Ok(res)
-}
-
-fn supported(conn: &Connection) -> Vec<String> {
-    let mut out: Vec<String> = conn
-        .mapping
-        .rows
-        .iter()
-        .map(|r| r.attr.to_string())
-        .collect();
-    out.push("active".to_string());
-    out
-}
-
-pub async fn service_provider_config(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, HttpError> {
-    let conn = state.connection(&req)?;
-    let basic = conn.config.inbound.basic.is_some();
-    let body = discovery::service_provider_config_with(
-        &base_url(&req, &conn),
-        conn.max_results,
-        true,
-        basic,
-    );
-    Ok(scim_response(StatusCode::OK, &body))
-}
-
-/// The two discovery catalogues (RFC 7644 §4), both built from the connection's mapping.
-#[derive(Clone, Copy)]
-enum Catalogue {
-    ResourceTypes,
-    Schemas,
-}
-
-fn catalogue(
-    req: &HttpRequest,
-    state: &AppState,
-    which: Catalogue,
-) -> Result<Vec<Value>, HttpError> {
-    let conn = state.connection(req)?;
-    let supported = supported(&conn);
-    let refs: Vec<&str> = supported.iter().map(String::as_str).collect();
-    let base = base_url(req, &conn);
-    Ok(match which {
-        Catalogue::ResourceTypes => discovery::resource_types(&base, &refs),
-        Catalogue::Schemas => discovery::schemas(&base, &refs),
-    })
-}
-
-/// The whole catalogue as a ListResponse.
-fn all_of(items: Vec<Value>) -> HttpResponse {
-    let n = items.len() as u64;
-    scim_response(StatusCode::OK, &list_response(n, 1, items))
-}
-
-/// One entry of a catalogue by id (case-insensitive), or a SCIM 404.
-fn one_of(items: Vec<Value>, id: &str, what: &str) -> Result<HttpResponse, HttpError> {
-    items
-        .into_iter()
-        .find(|i| i["id"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(id)))
-        .map(|item| scim_response(StatusCode::OK, &item))
-        .ok_or_else(|| ScimError::not_found(format!("no {what} with id '{id}'")).into())
-}
-
-pub async fn resource_types(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, HttpError> {
-    Ok(all_of(catalogue(&req, &state, Catalogue::ResourceTypes)?))
-}
-
-pub async fn resource_type(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, HttpError> {
-    let items = catalogue(&req, &state, Catalogue::ResourceTypes)?;
-    one_of(items, &id_of(&req), "ResourceType")
-}
-
-pub async fn schemas(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, HttpError> {
-    Ok(all_of(catalogue(&req, &state, Catalogue::Schemas)?))
-}
-
-pub async fn schema(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, HttpError> {
-    let items = catalogue(&req, &state, Catalogue::Schemas)?;
-    one_of(items, &id_of(&req), "Schema")
 }

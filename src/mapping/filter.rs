@@ -27,7 +27,7 @@ fn always(b: bool) -> Condition {
 }
 
 /// A Salesforce record Id: 15 or 18 letters and digits.
-pub use crate::salesforce::client::is_record_id as is_salesforce_id;
+use crate::salesforce::is_record_id;
 
 /// What a filter attribute resolves to.
 enum Target<'a> {
@@ -82,7 +82,7 @@ impl Mapping {
         ScimError::invalid_filter(format!(
             "attribute '{}' cannot be filtered on this connection: it is not mapped to a Salesforce {} field. Filterable attributes: {}",
             display_path(attr),
-            self.record_type,
+            self.object,
             self.filterable()
         ))
     }
@@ -149,12 +149,12 @@ impl Mapping {
                 let field = field("Id")?;
                 match (op, value) {
                     (_, CompValue::Null) if present => Ok(always(true)),
-                    (CompareOp::Eq, CompValue::String(s)) => Ok(if is_salesforce_id(s) {
+                    (CompareOp::Eq, CompValue::String(s)) => Ok(if is_record_id(s) {
                         Condition::eq(field, SoqlValue::Str(s.clone()))
                     } else {
                         always(false)
                     }),
-                    (CompareOp::Ne, CompValue::String(s)) => Ok(if is_salesforce_id(s) {
+                    (CompareOp::Ne, CompValue::String(s)) => Ok(if is_record_id(s) {
                         Condition::Compare {
                             field,
                             op: SoqlOp::Ne,
@@ -224,10 +224,7 @@ impl Mapping {
             Target::Fields(rows) => {
                 let mut fields: Vec<&FieldName> = Vec::new();
                 for r in rows {
-                    if !fields
-                        .iter()
-                        .any(|f| **f == r.field)
-                    {
+                    if !fields.iter().any(|f| **f == r.field) {
                         fields.push(&r.field);
                     }
                 }
@@ -456,16 +453,16 @@ fn display_path(attr: &AttrPath) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::DisableConfig;
-    use crate::mapping::{default_rows, RecordType};
+    use crate::mapping::DisableConfig;
+    use crate::mapping::{default_rows, SObject};
     use crate::salesforce::soql::render_where;
     use crate::scim::filter::parse_filter;
 
     fn lead() -> Mapping {
         Mapping {
-            record_type: RecordType::Lead,
-            rows: default_rows(RecordType::Lead),
-            disable: DisableConfig::default_for(RecordType::Lead),
+            object: SObject::Lead,
+            rows: default_rows(SObject::Lead),
+            disable: Some(DisableConfig::default_for(SObject::Lead)),
         }
     }
 

@@ -24,43 +24,39 @@ use crate::scim::filter::{CompValue, CompareOp, Filter};
 use crate::scim::path::parse_path;
 use crate::scim::urn;
 
-/// The Salesforce object a connection provisions into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RecordType {
-    Contact,
-    Lead,
+pub use crate::salesforce::SObject;
+
+/// The field and values that "disabled" and "enabled" write (SCIM `active`, RFC 7643 §4.1.1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DisableConfig {
+    pub field: FieldName,
+    pub disabled_value: Value,
+    pub enabled_value: Value,
 }
 
-impl RecordType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RecordType::Contact => "Contact",
-            RecordType::Lead => "Lead",
+/// The Lead status "disabled" writes by default: the standard picklist's closed value.
+pub const LEAD_DISABLED_STATUS: &str = "Closed - Not Converted";
+/// The Lead status "enabled" writes by default: the standard picklist's first open value.
+pub const LEAD_ENABLED_STATUS: &str = "Open - Not Contacted";
+/// What Lead `Company` (required by Salesforce) gets when the IdP sends no organisation.
+pub const COMPANY_NOT_PROVIDED: &str = "[not provided]";
+
+impl DisableConfig {
+    /// The object's usual choice: a custom checkbox `Active__c` on Contact (Contacts have no
+    /// standard active flag), and `Status` on Lead.
+    pub fn default_for(object: SObject) -> DisableConfig {
+        match object {
+            SObject::Contact => DisableConfig {
+                field: FieldName::from_static("Active__c"),
+                disabled_value: Value::Bool(false),
+                enabled_value: Value::Bool(true),
+            },
+            SObject::Lead => DisableConfig {
+                field: FieldName::from_static("Status"),
+                disabled_value: Value::String(LEAD_DISABLED_STATUS.to_string()),
+                enabled_value: Value::String(LEAD_ENABLED_STATUS.to_string()),
+            },
         }
-    }
-
-    /// Fields Salesforce refuses to create a record without, with the reason shown to admins.
-    pub fn required_fields(self) -> &'static [(&'static str, &'static str)] {
-        match self {
-            RecordType::Contact => &[("LastName", "Salesforce requires it on every Contact")],
-            RecordType::Lead => &[
-                ("LastName", "Salesforce requires it on every Lead"),
-                ("Company", "Salesforce requires it on every Lead"),
-            ],
-        }
-    }
-
-    /// Whether `field` is one of [`Self::required_fields`].
-    pub fn is_required(self, field: &str) -> bool {
-        self.required_fields()
-            .iter()
-            .any(|(f, _)| f.eq_ignore_ascii_case(field))
-    }
-}
-
-impl fmt::Display for RecordType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -311,13 +307,13 @@ impl MappingRow {
 
 /// The built-in mapping for a record type. Unlike the connector's fresh rows (unticked), every
 /// default row is updatable: an admin expects a name change in the IdP to reach Salesforce.
-pub fn default_rows(record_type: RecordType) -> Vec<MappingRow> {
+pub fn default_rows(object: SObject) -> Vec<MappingRow> {
     let address = |sub: &str, contact: &str, lead: &str| {
         (
             format!("addresses[type eq \"work\"].{sub}"),
-            match record_type {
-                RecordType::Contact => contact.to_string(),
-                RecordType::Lead => lead.to_string(),
+            match object {
+                SObject::Contact => contact.to_string(),
+                SObject::Lead => lead.to_string(),
             },
         )
     };
@@ -345,17 +341,17 @@ pub fn default_rows(record_type: RecordType) -> Vec<MappingRow> {
         address("country", "MailingCountry", "Country"),
     ];
     let enterprise = urn::ENTERPRISE_USER_SCHEMA;
-    match record_type {
-        RecordType::Contact => {
+    match object {
+        SObject::Contact => {
             rows.push((format!("{enterprise}:department"), "Department".into()));
         }
-        RecordType::Lead => {
+        SObject::Lead => {
             rows.push((format!("{enterprise}:organization"), "Company".into()));
         }
     }
     rows.into_iter()
         .filter_map(|(scim, field)| {
-            let default = (field == "Company").then(|| Value::String("[not provided]".into()));
+            let default = (field == "Company").then(|| Value::String(COMPANY_NOT_PROVIDED.into()));
             MappingRow::new(&scim, &field, Some(true), default).ok()
         })
         .collect()
@@ -413,7 +409,7 @@ mod tests {
 
     #[test]
     fn the_default_mappings_cover_the_required_fields() {
-        for rt in [RecordType::Contact, RecordType::Lead] {
+        for rt in [SObject::Contact, SObject::Lead] {
             let rows = default_rows(rt);
             for (field, _) in rt.required_fields() {
                 assert!(
@@ -422,7 +418,7 @@ mod tests {
                 );
             }
         }
-        assert_eq!(default_rows(RecordType::Contact).len(), 16);
-        assert_eq!(default_rows(RecordType::Lead).len(), 16);
+        assert_eq!(default_rows(SObject::Contact).len(), 16);
+        assert_eq!(default_rows(SObject::Lead).len(), 16);
     }
 }

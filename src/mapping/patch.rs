@@ -8,11 +8,12 @@
 
 use serde_json::{Map, Value};
 
-use super::view::{get_ci, Mapping, View};
+use super::view::{Mapping, View};
 use super::{known_attribute, schema_of_urn, Schema, ScimAttr, Shape};
 use crate::scim::error::ScimError;
 use crate::scim::filter::{CompValue, CompareOp, Filter};
 use crate::scim::patch::{PatchOpKind, PatchOperation};
+use crate::scim::values::get_ci;
 use crate::scim::values::{coerce_bool, compare_value};
 
 impl Mapping {
@@ -246,17 +247,17 @@ fn element_matches(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::DisableConfig;
-    use crate::mapping::{default_rows, RecordType};
+    use crate::mapping::DisableConfig;
+    use crate::mapping::{default_rows, SObject};
     use crate::salesforce::Record;
     use crate::scim::patch::parse_patch;
     use serde_json::json;
 
     fn contact() -> Mapping {
         Mapping {
-            record_type: RecordType::Contact,
-            rows: default_rows(RecordType::Contact),
-            disable: DisableConfig::default_for(RecordType::Contact),
+            object: SObject::Contact,
+            rows: default_rows(SObject::Contact),
+            disable: Some(DisableConfig::default_for(SObject::Contact)),
         }
     }
 

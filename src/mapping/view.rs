@@ -9,8 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::{MappingRow, RecordType, Schema, ScimAttr, Shape};
-use crate::config::DisableConfig;
+use super::{DisableConfig, MappingRow, SObject, Schema, ScimAttr, Shape};
 use crate::salesforce::soql::FieldName;
 use crate::salesforce::Record;
 use crate::scim::error::ScimError;
@@ -20,7 +19,7 @@ use crate::scim::values::coerce_bool;
 /// One connection's complete mapping: rows, record type and what "disabled" writes.
 #[derive(Debug, Clone)]
 pub struct Mapping {
-    pub record_type: RecordType,
+    pub object: SObject,
     pub rows: Vec<MappingRow>,
     pub disable: Option<DisableConfig>,
 }
@@ -57,7 +56,7 @@ impl View {
     }
 }
 
-pub use crate::scim::values::get_ci;
+use crate::scim::values::get_ci;
 
 /// Converts a SCIM value to the scalar a Salesforce field takes; `None` means "no value".
 fn scalar(attr: &ScimAttr, v: &Value) -> Result<Option<Value>, ScimError> {
@@ -114,18 +113,12 @@ impl Mapping {
     pub fn fields(&self) -> Vec<FieldName> {
         let mut out: Vec<FieldName> = Vec::new();
         for r in &self.rows {
-            if !out
-                .iter()
-                .any(|f| *f == r.field)
-            {
+            if !out.contains(&r.field) {
                 out.push(r.field.clone());
             }
         }
         if let Some(d) = &self.disable {
-            if !out
-                .iter()
-                .any(|f| *f == d.field)
-            {
+            if !out.contains(&d.field) {
                 out.push(d.field.clone());
             }
         }
@@ -339,11 +332,7 @@ impl Mapping {
     pub fn fields_for_create(&self, view: &View) -> Record {
         let mut out = Record::new();
         for field in self.fields() {
-            let rows: Vec<&MappingRow> = self
-                .rows
-                .iter()
-                .filter(|r| r.field == field)
-                .collect();
+            let rows: Vec<&MappingRow> = self.rows.iter().filter(|r| r.field == field).collect();
             let value = rows
                 .iter()
                 .find_map(|r| view.get(&r.attr).cloned())
@@ -377,11 +366,7 @@ impl Mapping {
     pub fn changes_for_update(&self, view: &View, current: &Record, clear_missing: bool) -> Record {
         let mut out = Record::new();
         for field in self.fields() {
-            let rows: Vec<&MappingRow> = self
-                .rows
-                .iter()
-                .filter(|r| r.field == field)
-                .collect();
+            let rows: Vec<&MappingRow> = self.rows.iter().filter(|r| r.field == field).collect();
             if rows.is_empty() || !rows.iter().any(|r| r.update) {
                 continue;
             }
@@ -404,7 +389,7 @@ impl Mapping {
                         .iter()
                         .any(|r| !r.update && view.get(&r.attr).is_some());
                     if !clear_missing
-                        || self.record_type.is_required(field.as_str())
+                        || self.object.is_required(field.as_str())
                         || create_only_has_value
                     {
                         continue;
@@ -426,7 +411,7 @@ impl Mapping {
     pub fn required_kept(&self, view: &View, current: &Record) -> Vec<String> {
         let mut out = Vec::new();
         for field in self.fields() {
-            if !self.record_type.is_required(field.as_str()) {
+            if !self.object.is_required(field.as_str()) {
                 continue;
             }
             let rows: Vec<&MappingRow> = self
@@ -498,9 +483,9 @@ mod tests {
 
     fn contact() -> Mapping {
         Mapping {
-            record_type: RecordType::Contact,
-            rows: default_rows(RecordType::Contact),
-            disable: DisableConfig::default_for(RecordType::Contact),
+            object: SObject::Contact,
+            rows: default_rows(SObject::Contact),
+            disable: Some(DisableConfig::default_for(SObject::Contact)),
         }
     }
 
@@ -608,7 +593,7 @@ mod tests {
     #[test]
     fn a_create_only_row_is_not_reported_when_an_updatable_row_wrote_its_value() {
         let m = Mapping {
-            record_type: RecordType::Contact,
+            object: SObject::Contact,
             rows: vec![
                 MappingRow::new("emails[type eq \"work\"].value", "Email", Some(true), None)
                     .unwrap(),

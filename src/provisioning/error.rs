@@ -1,4 +1,4 @@
-//! The provisioning boundary's failures, and their one translation into SCIM errors.
+//! Salesforce failures, and their one translation into the SCIM errors the IdP receives.
 //!
 //! What reaches the IdP is a `detail` an admin can act on: which SCIM attribute Salesforce
 //! refused and why, which policy toggle stopped an operation. Causes that are ours (a transport
@@ -6,25 +6,8 @@
 //! short, generic detail.
 
 use crate::mapping::view::Mapping;
-use crate::salesforce::SfError;
+use crate::salesforce::{Refusal, SfError};
 use crate::scim::error::ScimError;
-
-/// Why a provisioning operation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ProvisionError {
-    /// The request itself is wrong (bad body, bad filter, policy refusal): already a SCIM error.
-    #[error("{0}")]
-    Scim(ScimError),
-    /// Salesforce refused or failed.
-    #[error("{0}")]
-    Salesforce(#[from] SfError),
-}
-
-impl From<ScimError> for ProvisionError {
-    fn from(e: ScimError) -> Self {
-        ProvisionError::Scim(e)
-    }
-}
 
 /// Codes that mean Salesforce refused a value the IdP sent.
 const VALUE_CODES: &[&str] = &[
@@ -59,14 +42,12 @@ const CONFIG_CODES: &[&str] = &[
     "NOT_FOUND",
 ];
 
-impl ProvisionError {
-    /// The SCIM error for this failure. `subject` names the record (`Contact 003…`) for
-    /// messages; `mapping` names the SCIM attributes behind Salesforce fields.
-    pub fn into_scim(self, connection: &str, mapping: &Mapping, subject: &str) -> ScimError {
-        let e = match self {
-            ProvisionError::Scim(e) => return e,
-            ProvisionError::Salesforce(e) => e,
-        };
+/// The SCIM error for a Salesforce failure. `subject` names the record (`Contact 003…`) for
+/// messages; `mapping` names the SCIM attributes behind Salesforce fields. Internal causes are
+/// logged (codes only, never Salesforce's messages, which can quote personal data) and answered
+/// with a detail an admin can act on.
+pub fn into_scim(e: SfError, connection: &str, mapping: &Mapping, subject: &str) -> ScimError {
+    {
         let code = e.code().unwrap_or("").to_string();
         let sf_message = first_message(&e);
         let attrs = attributes_of(&e, mapping);
@@ -143,6 +124,13 @@ impl ProvisionError {
             SfError::Transport(_) => {
                 tracing::error!(connection, error = %loggable(&e), "Salesforce could not be reached");
                 ScimError::service_unavailable("Salesforce could not be reached; try again")
+            }
+            SfError::Refused(Refusal::MalformedId(_)) => {
+                ScimError::not_found(format!("{subject} does not exist"))
+            }
+            SfError::Refused(Refusal::ForeignLocator) => {
+                tracing::error!(connection, error = %loggable(&e), "Salesforce answered a cursor the bridge will not follow");
+                ScimError::bad_gateway("Salesforce answered something the bridge did not expect; see the bridge's log")
             }
             SfError::NotConfigured(_) => {
                 tracing::error!(connection, error = %loggable(&e), "connection cannot obtain a Salesforce token");

@@ -134,7 +134,7 @@ async fn a_contact_survives_a_create_read_update_query_delete_round_trip() {
 
     let id = c
         .create(
-            "Contact",
+            SObject::Contact,
             &record(
                 json!({"FirstName": "Ada", "LastName": "O'Lovelace", "Email": "ada@example.com"}),
             ),
@@ -146,21 +146,25 @@ async fn a_contact_survives_a_create_read_update_query_delete_round_trip() {
     assert!(id.starts_with("003"));
 
     let got = c
-        .get("Contact", &id, &["FirstName", "LastName", "Email"])
+        .get(
+            SObject::Contact,
+            &id,
+            &[name("FirstName"), name("LastName"), name("Email")],
+        )
         .await
         .unwrap();
     assert_eq!(got.get("LastName"), Some(&json!("O'Lovelace")));
     assert!(!got.contains_key("attributes"));
 
     c.update(
-        "Contact",
+        SObject::Contact,
         &id,
         &record(json!({"Title": "Analyst", "FirstName": null})),
     )
     .await
     .unwrap();
     let got = c
-        .get("Contact", &id, &["FirstName", "Title"])
+        .get(SObject::Contact, &id, &[name("FirstName"), name("Title")])
         .await
         .unwrap();
     assert_eq!(got.get("Title"), Some(&json!("Analyst")));
@@ -177,8 +181,8 @@ async fn a_contact_survives_a_create_read_update_query_delete_round_trip() {
     assert_eq!(page.records[0].get("Id"), Some(&json!(id)));
     assert!(!page.records[0].contains_key("attributes"));
 
-    c.delete("Contact", &id).await.unwrap();
-    let err = c.get("Contact", &id, &[]).await.unwrap_err();
+    c.delete(SObject::Contact, &id).await.unwrap();
+    let err = c.get(SObject::Contact, &id, &[]).await.unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
     assert_eq!(err.code(), Some("ENTITY_IS_DELETED"));
     assert_eq!(count_by_email(&c, "ada@example.com").await, 0);
@@ -193,7 +197,11 @@ async fn a_validation_error_comes_back_as_the_salesforce_error_array() {
     let em = start(EmulatorConfig::default()).await;
     let c = client(settings(&em));
     let err = c
-        .create("Contact", &record(json!({"FirstName": "NoLast"})), None)
+        .create(
+            SObject::Contact,
+            &record(json!({"FirstName": "NoLast"})),
+            None,
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("REQUIRED_FIELD_MISSING"));
@@ -373,7 +381,11 @@ async fn a_row_lock_on_update_is_retried_and_then_succeeds() {
     let em = start(EmulatorConfig::default()).await;
     let c = client(settings(&em));
     let id = c
-        .create("Contact", &record(json!({"LastName": "Locked"})), None)
+        .create(
+            SObject::Contact,
+            &record(json!({"LastName": "Locked"})),
+            None,
+        )
         .await
         .unwrap();
     control(
@@ -383,11 +395,14 @@ async fn a_row_lock_on_update_is_retried_and_then_succeeds() {
     )
     .await;
     let before = c.api_calls_made();
-    c.update("Contact", &id, &record(json!({"Title": "Unlocked"})))
+    c.update(SObject::Contact, &id, &record(json!({"Title": "Unlocked"})))
         .await
         .unwrap();
     assert_eq!(c.api_calls_made() - before, 2, "one refused, one resent");
-    let got = c.get("Contact", &id, &["Title"]).await.unwrap();
+    let got = c
+        .get(SObject::Contact, &id, &[name("Title")])
+        .await
+        .unwrap();
     assert_eq!(got.get("Title"), Some(&json!("Unlocked")));
     em.stop().await;
 }
@@ -398,7 +413,7 @@ async fn a_503_on_create_with_a_match_key_returns_the_existing_record_without_a_
     let c = client(settings(&em));
     let fields = record(json!({"LastName": "Hopper", "Email": "grace@example.com"}));
     // The record the "failed" create actually made.
-    let seeded = c.create("Contact", &fields, None).await.unwrap();
+    let seeded = c.create(SObject::Contact, &fields, None).await.unwrap();
     control(
         &em,
         "faults",
@@ -409,7 +424,10 @@ async fn a_503_on_create_with_a_match_key_returns_the_existing_record_without_a_
         field: name("Email"),
         value: "GRACE@example.com".into(),
     };
-    let id = c.create("Contact", &fields, Some(&key)).await.unwrap();
+    let id = c
+        .create(SObject::Contact, &fields, Some(&key))
+        .await
+        .unwrap();
     assert_eq!(id, seeded);
     assert_eq!(count_by_email(&c, "grace@example.com").await, 1);
     em.stop().await;
@@ -430,7 +448,10 @@ async fn a_503_on_create_with_a_match_key_and_no_record_creates_it_once() {
         value: "linus@example.com".into(),
     };
     let fields = record(json!({"LastName": "Torvalds", "Email": "linus@example.com"}));
-    let id = c.create("Contact", &fields, Some(&key)).await.unwrap();
+    let id = c
+        .create(SObject::Contact, &fields, Some(&key))
+        .await
+        .unwrap();
     assert!(id.starts_with("003"));
     assert_eq!(count_by_email(&c, "linus@example.com").await, 1);
     em.stop().await;
@@ -447,7 +468,7 @@ async fn a_503_on_create_without_a_match_key_is_not_resent() {
     )
     .await;
     let fields = record(json!({"LastName": "Ritchie", "Email": "dmr@example.com"}));
-    let err = c.create("Contact", &fields, None).await.unwrap_err();
+    let err = c.create(SObject::Contact, &fields, None).await.unwrap_err();
     assert_eq!(err.code(), Some("SERVER_UNAVAILABLE"));
     assert_eq!(c.api_calls_made(), 1);
     assert_eq!(count_by_email(&c, "dmr@example.com").await, 0);
@@ -480,9 +501,9 @@ async fn request_limit_exceeded_is_not_retried() {
 async fn describe_is_cached_so_a_second_call_makes_no_api_request() {
     let em = start(EmulatorConfig::default()).await;
     let c = client(settings(&em));
-    let first = c.describe("Contact").await.unwrap();
+    let first = c.describe(SObject::Contact).await.unwrap();
     let after_first = api_requests(&em).await;
-    let second = c.describe("contact").await.unwrap();
+    let second = c.describe(SObject::Contact).await.unwrap();
     assert_eq!(api_requests(&em).await, after_first);
     assert!(Arc::ptr_eq(&first, &second));
 
@@ -496,7 +517,7 @@ async fn describe_is_cached_so_a_second_call_makes_no_api_request() {
     );
 
     c.clear_describe_cache();
-    c.describe("Contact").await.unwrap();
+    c.describe(SObject::Contact).await.unwrap();
     assert_eq!(api_requests(&em).await, after_first + 1);
     em.stop().await;
 }
@@ -507,7 +528,7 @@ async fn query_more_follows_next_records_url_until_done() {
     let c = client(settings(&em));
     for i in 0..205 {
         c.create(
-            "Lead",
+            SObject::Lead,
             &record(json!({"LastName": format!("Pager{i:03}"), "Company": "Paging Inc"})),
             None,
         )

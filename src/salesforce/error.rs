@@ -50,6 +50,22 @@ pub enum SfError {
     /// Something the call needs is not configured (e.g. no way to obtain a token).
     #[error("Salesforce client is not configured: {0}")]
     NotConfigured(String),
+    /// The client refused to send a call that could not be right: Salesforce was never asked,
+    /// so this is never reported as Salesforce's answer.
+    #[error("not sent to Salesforce: {0}")]
+    Refused(Refusal),
+}
+
+/// Why the client refused to send a call.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// Not 15 or 18 letters and digits, so it names no record (and must not reach a URL path).
+    #[error("'{0}' is not a Salesforce record id (15 or 18 letters and digits)")]
+    MalformedId(String),
+    /// A `nextRecordsUrl` that is not a query-locator path of the current instance: following
+    /// it could send the access token elsewhere.
+    #[error("the next-records URL is not a query locator path of this instance")]
+    ForeignLocator,
 }
 
 fn describe_errors(errors: &[ApiError]) -> String {
@@ -181,7 +197,10 @@ impl SfError {
                         .any(|e| RETRYABLE_CODES.contains(&e.error_code.as_str()))
             }
             SfError::Transport(_) => true,
-            SfError::Auth { .. } | SfError::Decode(_) | SfError::NotConfigured(_) => false,
+            SfError::Auth { .. }
+            | SfError::Decode(_)
+            | SfError::NotConfigured(_)
+            | SfError::Refused(_) => false,
         }
     }
 
@@ -202,7 +221,9 @@ impl SfError {
     /// Whether the record does not exist (any more): `NOT_FOUND`, or `ENTITY_IS_DELETED` for a
     /// record in the Recycle Bin.
     pub fn is_not_found(&self) -> bool {
-        self.has_code("NOT_FOUND") || self.has_code("ENTITY_IS_DELETED")
+        matches!(self, SfError::Refused(Refusal::MalformedId(_)))
+            || self.has_code("NOT_FOUND")
+            || self.has_code("ENTITY_IS_DELETED")
     }
 
     /// Whether the access token expired or was revoked (401 `INVALID_SESSION_ID`): get a new token

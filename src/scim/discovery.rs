@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 use super::filter::AttrPath;
 use super::path::parse_path;
+use super::resource::{ResourceType, USER};
 use super::urn;
 
 /// One attribute definition (RFC 7643 §7 "attributes").
@@ -396,10 +397,14 @@ fn with_meta(mut v: Value, resource_type: &str, location: String) -> Value {
     v
 }
 
-/// The `/Schemas` resources (RFC 7644 §4), each with `meta.location` under `base_url`.
-pub fn schemas(base_url: &str, supported: &[&str]) -> Vec<Value> {
-    let mut out = vec![user_schema(supported)];
-    out.extend(enterprise_user_schema(supported));
+/// The `/Schemas` resources (RFC 7644 §4) of the resource types served, each with
+/// `meta.location` under `base_url`.
+pub fn schemas(base_url: &str, served: &[ResourceType], supported: &[&str]) -> Vec<Value> {
+    let mut out = Vec::new();
+    if served.contains(&USER) {
+        out.push(user_schema(supported));
+        out.extend(enterprise_user_schema(supported));
+    }
     out.into_iter()
         .map(|s| {
             let id = s["id"].as_str().unwrap_or_default().to_string();
@@ -408,39 +413,40 @@ pub fn schemas(base_url: &str, supported: &[&str]) -> Vec<Value> {
         .collect()
 }
 
-/// The `/ResourceTypes` resources (RFC 7643 §6): `User`, declaring the enterprise extension
-/// only when one of its attributes is supported.
-pub fn resource_types(base_url: &str, supported: &[&str]) -> Vec<Value> {
-    let mut user = json!({
-        "schemas": [urn::RESOURCE_TYPE],
-        "id": "User",
-        "name": "User",
-        "endpoint": "/Users",
-        "description": "User Account",
-        "schema": urn::USER_SCHEMA,
-    });
-    if enterprise_user_schema(supported).is_some() {
-        if let Some(obj) = user.as_object_mut() {
-            obj.insert(
-                "schemaExtensions".into(),
-                json!([{"schema": urn::ENTERPRISE_USER_SCHEMA, "required": false}]),
-            );
-        }
-    }
-    vec![with_meta(
-        user,
-        "ResourceType",
-        format!("{}/ResourceTypes/User", base(base_url)),
-    )]
+/// The `/ResourceTypes` resources (RFC 7643 §6) of the types served; `User` declares the
+/// enterprise extension only when one of its attributes is supported.
+pub fn resource_types(base_url: &str, served: &[ResourceType], supported: &[&str]) -> Vec<Value> {
+    served
+        .iter()
+        .map(|kind| {
+            let mut v = json!({
+                "schemas": [urn::RESOURCE_TYPE],
+                "id": kind.name,
+                "name": kind.name,
+                "endpoint": kind.endpoint,
+                "description": kind.description,
+                "schema": kind.schema,
+            });
+            if *kind == USER && enterprise_user_schema(supported).is_some() {
+                if let Some(obj) = v.as_object_mut() {
+                    obj.insert(
+                        "schemaExtensions".into(),
+                        json!([{"schema": urn::ENTERPRISE_USER_SCHEMA, "required": false}]),
+                    );
+                }
+            }
+            with_meta(
+                v,
+                "ResourceType",
+                format!("{}/ResourceTypes/{}", base(base_url), kind.name),
+            )
+        })
+        .collect()
 }
 
-/// The ServiceProviderConfig (RFC 7643 §5), offering both OAuth bearer tokens and HTTP Basic.
-pub fn service_provider_config(base_url: &str, max_results: u64, etag: bool) -> Value {
-    service_provider_config_with(base_url, max_results, etag, true)
-}
-
-/// [`service_provider_config`] with HTTP Basic listed only when `http_basic` is true.
-pub fn service_provider_config_with(
+/// The ServiceProviderConfig (RFC 7643 §5): OAuth bearer tokens, and HTTP Basic when
+/// `http_basic` is true.
+pub fn service_provider_config(
     base_url: &str,
     max_results: u64,
     etag: bool,
@@ -623,19 +629,19 @@ mod tests {
 
     #[test]
     fn schemas_carry_meta_locations_under_the_base_url() {
-        let all = schemas("https://bridge.example.com/scim/v2/", SUPPORTED);
+        let all = schemas("https://bridge.example.com/scim/v2/", &[USER], SUPPORTED);
         assert_eq!(all.len(), 2);
         assert_eq!(
             all[0]["meta"],
             json!({"resourceType": "Schema", "location": "https://bridge.example.com/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User"})
         );
         assert_eq!(all[1]["id"], urn::ENTERPRISE_USER_SCHEMA);
-        assert_eq!(schemas("https://b", &["userName"]).len(), 1);
+        assert_eq!(schemas("https://b", &[USER], &["userName"]).len(), 1);
     }
 
     #[test]
     fn the_user_resource_type_declares_the_enterprise_extension_only_when_supported() {
-        let rt = resource_types("https://b/scim/v2", SUPPORTED);
+        let rt = resource_types("https://b/scim/v2", &[USER], SUPPORTED);
         assert_eq!(rt.len(), 1);
         assert_eq!(rt[0]["endpoint"], "/Users");
         assert_eq!(rt[0]["schema"], urn::USER_SCHEMA);
@@ -647,13 +653,13 @@ mod tests {
             rt[0]["meta"]["location"],
             "https://b/scim/v2/ResourceTypes/User"
         );
-        let plain = resource_types("https://b/scim/v2", &["userName"]);
+        let plain = resource_types("https://b/scim/v2", &[USER], &["userName"]);
         assert!(plain[0].get("schemaExtensions").is_none());
     }
 
     #[test]
     fn the_service_provider_config_states_what_the_bridge_supports() {
-        let c = service_provider_config("https://b/scim/v2/", 100, true);
+        let c = service_provider_config("https://b/scim/v2/", 100, true, true);
         assert_eq!(c["schemas"], json!([urn::SERVICE_PROVIDER_CONFIG]));
         assert_eq!(c["patch"]["supported"], true);
         assert_eq!(c["bulk"]["supported"], false);
@@ -672,7 +678,7 @@ mod tests {
             c["meta"]["location"],
             "https://b/scim/v2/ServiceProviderConfig"
         );
-        let no_basic = service_provider_config_with("https://b", 10, false, false);
+        let no_basic = service_provider_config("https://b", 10, false, false);
         assert_eq!(
             no_basic["authenticationSchemes"].as_array().map(Vec::len),
             Some(1)

@@ -8,6 +8,7 @@
 //! - [`list`]: list/search requests (§3.4.2, §3.4.3), ListResponse, attribute projection.
 //! - [`values`]: tolerant readers for client-typed values (`"False"` booleans, `manager`).
 //! - [`discovery`]: ServiceProviderConfig, ResourceTypes, Schemas (RFC 7643 §5-§7).
+//! - [`resource`]: a typed resource (`meta`, ETag, Location) and the resource types served.
 //! - [`urn`]: schema and message URNs, `application/scim+json`.
 //!
 //! How each client quirk from `reference/scim-clients.md` is absorbed is written in the module
@@ -19,6 +20,7 @@ pub mod filter;
 pub mod list;
 pub mod patch;
 pub mod path;
+pub mod resource;
 pub mod urn;
 pub mod values;
 

@@ -8,7 +8,7 @@ use reqwest::{Method, Response};
 use salesforce_emulator::{EmulatorConfig, EmulatorHandle};
 use scim_bridge::config::{self, Config};
 use scim_bridge::demo;
-use scim_bridge::http::Application;
+use scim_bridge::startup::Application;
 use serde_json::{json, Value};
 
 pub const TOKEN: &str = demo::DEFAULT_TOKEN;

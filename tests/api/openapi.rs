@@ -1,15 +1,16 @@
 //! `openapi/scim-bridge.yaml` against the server, both ways: every documented operation is served
-//! by a live bridge (no route-level 404 or 405), every route registered in `src/http/mod.rs` is
-//! documented with its methods, and methods the spec does not list are refused.
+//! by a live bridge (no route-level 404 or 405), every route of the server's route table is
+//! documented with its methods, and methods the spec does not list are refused by a live bridge
+//! (so the table and the router it builds agree too).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::helpers::*;
 use reqwest::Method;
+use scim_bridge::http::ROUTES;
 use serde_json::{json, Value};
 
 const SPEC: &str = include_str!("../../openapi/scim-bridge.yaml");
-const HTTP_MOD: &str = include_str!("../../src/http/mod.rs");
 const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
@@ -37,80 +38,20 @@ fn documented(spec: &Value) -> BTreeMap<String, BTreeSet<String>> {
         .collect()
 }
 
-/// The first string literal after `at` in `text`.
-fn string_after(text: &str, at: usize) -> Option<String> {
-    let rest = &text[at..];
-    let open = rest.find('"')?;
-    let close = rest[open + 1..].find('"')?;
-    Some(rest[open + 1..open + 1 + close].to_string())
-}
-
-/// Routes registered in `src/http/mod.rs` `routes()`: full path → lower-case methods. Reads the
-/// source text: `web::scope("…")` sets the prefix for the resources after it,
-/// `web::resource("…")` opens a resource whose `web::get()`/`web::post()`/… routes follow, and
-/// `.route("…", web::get()…)` is a one-method route.
-fn registered(source: &str) -> BTreeMap<String, BTreeSet<String>> {
-    let start = source
-        .find("pub fn routes(")
-        .expect("src/http/mod.rs has routes()");
-    let body = &source[start..];
-    let end = body[1..].find("\nfn ").map_or(body.len(), |i| i + 1);
-    let end = body[1..]
-        .find("\nasync fn ")
-        .map_or(end, |i| end.min(i + 1));
-    let body = &body[..end];
-
-    // Every interesting token with its position, in source order.
-    let mut marks: Vec<(usize, &str)> = Vec::new();
-    for token in [
-        "web::scope(",
-        "web::resource(",
-        ".route(\"",
-        "web::get()",
-        "web::post()",
-        "web::put()",
-        "web::patch()",
-        "web::delete()",
-        "web::head()",
-    ] {
-        marks.extend(body.match_indices(token));
-    }
-    marks.sort();
-
-    let mut prefix = String::new();
-    let mut current: Option<String> = None;
-    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (pos, token) in marks {
-        match token {
-            "web::scope(" => {
-                prefix = string_after(body, pos).expect("scope path");
-                current = None;
-            }
-            "web::resource(" => {
-                let path = format!(
-                    "{prefix}{}",
-                    string_after(body, pos).expect("resource path")
-                );
-                out.entry(path.clone()).or_default();
-                current = Some(path);
-            }
-            ".route(\"" => {
-                // `cfg.route("/x", web::get()…)`: a route of its own, outside any resource.
-                let path = format!("{prefix}{}", string_after(body, pos).expect("route path"));
-                out.entry(path.clone()).or_default();
-                current = Some(path);
-            }
-            method => {
-                let m = method
-                    .trim_start_matches("web::")
-                    .trim_end_matches("()")
-                    .to_string();
-                let path = current.clone().expect("a method belongs to a route");
-                out.entry(path).or_default().insert(m);
-            }
-        }
-    }
-    out
+/// Routes the server registers (its route table, `scim_bridge::http::ROUTES`, which the router
+/// is built from): full path → lower-case methods.
+fn registered() -> BTreeMap<String, BTreeSet<String>> {
+    ROUTES
+        .iter()
+        .map(|r| {
+            let methods = r
+                .methods
+                .iter()
+                .map(|(m, _)| m.as_str().to_ascii_lowercase())
+                .collect();
+            (r.path.to_string(), methods)
+        })
+        .collect()
 }
 
 #[test]
@@ -164,41 +105,8 @@ fn the_spec_is_openapi_3_with_unique_operation_ids_and_resolvable_refs() {
 }
 
 #[test]
-fn the_spec_documents_every_route_with_its_methods() {
-    let docs = documented(&spec());
-    let expected: &[(&str, &[&str])] = &[
-        ("/healthz", &["get"]),
-        ("/oauth/token", &["post"]),
-        ("/admin/connections/{name}/test", &["post"]),
-        ("/scim/v2/{connection}/Users", &["get", "post"]),
-        ("/scim/v2/{connection}/Users/.search", &["post"]),
-        (
-            "/scim/v2/{connection}/Users/{id}",
-            &["get", "put", "patch", "delete"],
-        ),
-        ("/scim/v2/{connection}/ServiceProviderConfig", &["get"]),
-        ("/scim/v2/{connection}/ResourceTypes", &["get"]),
-        ("/scim/v2/{connection}/ResourceTypes/{id}", &["get"]),
-        ("/scim/v2/{connection}/Schemas", &["get"]),
-        ("/scim/v2/{connection}/Schemas/{id}", &["get"]),
-    ];
-    for (path, methods) in expected {
-        let want: BTreeSet<String> = methods.iter().map(|m| m.to_string()).collect();
-        assert_eq!(docs.get(*path), Some(&want), "{path}");
-    }
-    assert_eq!(
-        docs.len(),
-        expected.len(),
-        "undocumented extra paths: {docs:?}"
-    );
-}
-
-#[test]
-fn every_route_registered_in_the_server_source_is_in_the_spec() {
-    let served = registered(HTTP_MOD);
-    // The parser must actually have found the routes (a guard against it silently reading
-    // nothing after a refactor).
-    assert!(served.len() >= 10, "parsed only {served:?}");
+fn the_spec_and_the_route_table_list_the_same_routes_and_methods() {
+    let served = registered();
     assert!(
         served.contains_key("/scim/v2/{connection}/Users/{id}"),
         "{served:?}"
@@ -206,7 +114,7 @@ fn every_route_registered_in_the_server_source_is_in_the_spec() {
     let docs = documented(&spec());
     for (path, methods) in &served {
         let Some(doc) = docs.get(path) else {
-            panic!("{path} is served (src/http/mod.rs) but not in openapi/scim-bridge.yaml");
+            panic!("{path} is served (http::ROUTES) but not in openapi/scim-bridge.yaml");
         };
         assert_eq!(
             doc, methods,
@@ -219,30 +127,6 @@ fn every_route_registered_in_the_server_source_is_in_the_spec() {
             "{path} is documented but not registered"
         );
     }
-}
-
-#[test]
-fn the_route_reader_sees_a_route_added_to_the_server_source() {
-    // The same source with one more resource, as a future change might add it.
-    let added = HTTP_MOD.replacen(
-        "web::resource(\"/Users/.search\")",
-        "web::resource(\"/Groups\").route(web::get().to(x)).route(web::post().to(x)))\n.service(web::resource(\"/Users/.search\")",
-        1,
-    );
-    let served = registered(&added);
-    let groups: BTreeSet<String> = ["get", "post"].iter().map(|m| m.to_string()).collect();
-    assert_eq!(served.get("/scim/v2/{connection}/Groups"), Some(&groups));
-    assert!(!documented(&spec()).contains_key("/scim/v2/{connection}/Groups"));
-    let served_now = registered(HTTP_MOD);
-    assert_eq!(served.len(), served_now.len() + 1);
-    assert_eq!(
-        served_now.get("/healthz"),
-        Some(&["get".to_string()].into_iter().collect())
-    );
-    assert_eq!(
-        served_now.get("/admin/connections/{name}/test"),
-        Some(&["post".to_string()].into_iter().collect())
-    );
 }
 
 /// The concrete URL and body for one documented operation.

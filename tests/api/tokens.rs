@@ -308,7 +308,7 @@ async fn a_rotated_refresh_token_is_saved_to_its_file_so_a_restarted_bridge_cont
     let cfg = scim_bridge::config::Config::from_raw(scim_bridge::config::parse_raw(&text).unwrap())
         .unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let restarted = scim_bridge::http::Application::build(&cfg, listener, Some(1)).unwrap();
+    let restarted = scim_bridge::startup::Application::build(&cfg, listener, Some(1)).unwrap();
     let url = format!(
         "http://127.0.0.1:{}/scim/v2/contacts/Users/{id}",
         restarted.port()

@@ -1,0 +1,97 @@
+//! The route table: every path the bridge serves, with its methods and handlers, in one place.
+//! The router is built from it (a method the table does not list answers 405 with `Allow`), and
+//! the OpenAPI test compares it with `openapi/scim-bridge.yaml`. A new route is one entry here.
+
+use actix_web::http::Method;
+use actix_web::{web, Route as ActixRoute};
+
+use super::{admin, discovery, oauth, users};
+
+/// Completes a method's route with its handler.
+pub type Handler = fn(ActixRoute) -> ActixRoute;
+
+/// One served path.
+pub struct Route {
+    /// The path as actix (and OpenAPI) write it: `/scim/v2/{connection}/Users/{id}`.
+    pub path: &'static str,
+    pub methods: &'static [(Method, Handler)],
+}
+
+impl Route {
+    /// `GET, PUT`: the `Allow` header of a 405 (RFC 9110 §15.5.6).
+    pub fn allow(&self) -> String {
+        self.methods
+            .iter()
+            .map(|(m, _)| m.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Every route, in matching order (`/Users/.search` before `/Users/{id}`).
+pub static ROUTES: &[Route] = &[
+    Route {
+        path: "/healthz",
+        methods: &[(Method::GET, |r| r.to(super::healthz))],
+    },
+    Route {
+        path: "/oauth/token",
+        methods: &[(Method::POST, |r| r.to(oauth::token))],
+    },
+    Route {
+        path: "/admin/connections/{name}/test",
+        methods: &[(Method::POST, |r| r.to(admin::test_connection))],
+    },
+    Route {
+        path: "/scim/v2/{connection}/Users/.search",
+        methods: &[(Method::POST, |r| r.to(users::search))],
+    },
+    Route {
+        path: "/scim/v2/{connection}/Users",
+        methods: &[
+            (Method::GET, |r| r.to(users::list)),
+            (Method::POST, |r| r.to(users::create)),
+        ],
+    },
+    Route {
+        path: "/scim/v2/{connection}/Users/{id}",
+        methods: &[
+            (Method::GET, |r| r.to(users::get)),
+            (Method::PUT, |r| r.to(users::replace)),
+            (Method::PATCH, |r| r.to(users::patch)),
+            (Method::DELETE, |r| r.to(users::delete)),
+        ],
+    },
+    Route {
+        path: "/scim/v2/{connection}/ServiceProviderConfig",
+        methods: &[(Method::GET, |r| r.to(discovery::service_provider_config))],
+    },
+    Route {
+        path: "/scim/v2/{connection}/ResourceTypes",
+        methods: &[(Method::GET, |r| r.to(discovery::resource_types))],
+    },
+    Route {
+        path: "/scim/v2/{connection}/ResourceTypes/{id}",
+        methods: &[(Method::GET, |r| r.to(discovery::resource_type))],
+    },
+    Route {
+        path: "/scim/v2/{connection}/Schemas",
+        methods: &[(Method::GET, |r| r.to(discovery::schemas))],
+    },
+    Route {
+        path: "/scim/v2/{connection}/Schemas/{id}",
+        methods: &[(Method::GET, |r| r.to(discovery::schema))],
+    },
+];
+
+/// Registers [`ROUTES`]; unknown paths answer a SCIM 404.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    for route in ROUTES {
+        let mut resource = web::resource(route.path);
+        for (method, handler) in route.methods {
+            resource = resource.route(handler(web::route().method(method.clone())));
+        }
+        cfg.service(resource.default_service(super::method_not_allowed(route.allow())));
+    }
+    cfg.default_service(web::to(super::error::not_found));
+}

@@ -1,0 +1,108 @@
+//! Reading a connection's people: one by id, and lists and searches (RFC 7644 §3.4.2, §3.4.3)
+//! with exact `totalResults`, paged through Salesforce's query cursor.
+
+use serde_json::Value;
+
+use super::connection::{Connection, Result};
+use super::Ctx;
+use crate::salesforce::soql::Folded;
+use crate::salesforce::{fields, Condition, Record, Select};
+use crate::scim::error::ScimError;
+use crate::scim::list::{list_response, project, ListQuery};
+use crate::scim::resource::Resource;
+
+/// How deep a list may page (each 2,000 rows cost one Salesforce API request): beyond it, a
+/// bearer-token holder could spend the org's daily allowance with one request.
+pub const MAX_LIST_DEPTH: u64 = 100_000;
+
+impl Connection {
+    /// `GET /Users/{id}`.
+    pub async fn get(&self, ctx: &Ctx<'_>, id: &str) -> Result<Resource> {
+        let record = self.fetch(id).await?;
+        Ok(self.resource(ctx, &record))
+    }
+
+    /// `GET /Users` and `POST /Users/.search`. Pages are ordered by Id, so paging is stable;
+    /// SOQL's 2,000-row OFFSET limit is passed by walking the query cursor.
+    pub async fn list(&self, ctx: &Ctx<'_>, q: &ListQuery) -> Result<Value> {
+        let condition = match &q.filter {
+            Some(f) => Some(self.mapping().to_condition(f)?),
+            None => None,
+        };
+        let count = q.page_size(self.spec.max_results);
+        let offset = q.start_index.saturating_sub(1);
+        if matches!(condition.as_ref().map(Condition::fold), Some(Folded::False)) {
+            return Ok(list_response(0, q.start_index, Vec::new()));
+        }
+        let object = self.object().name();
+        let (total, records) = if count == 0 {
+            let page = self
+                .client
+                .query(&Select::count(object, condition), None)
+                .await
+                .map_err(|e| self.fail_for("the list", e))?;
+            (page.total_size, Vec::new())
+        } else {
+            let mut select = Select::new(object, self.select_fields());
+            select.filter = condition;
+            select.order_by = vec![(fields::ID, true)];
+            self.page(select, offset, count).await?
+        };
+        let resources = records
+            .iter()
+            .map(|r| {
+                project(
+                    &self.resource(ctx, r).to_json(),
+                    &q.attributes,
+                    &q.excluded_attributes,
+                )
+            })
+            .collect();
+        Ok(list_response(total, q.start_index, resources))
+    }
+
+    /// One page, read through the query cursor in Id order: no OFFSET (whose `totalSize` is
+    /// not the whole count and which stops at 2,000 rows), so `totalSize` is exact and a page
+    /// within the first 2,000 rows costs one API call; deeper pages cost one call per 2,000
+    /// rows, up to [`MAX_LIST_DEPTH`].
+    async fn page(&self, select: Select, offset: u64, count: u64) -> Result<(u64, Vec<Record>)> {
+        let batch = u32::try_from(offset.saturating_add(count)).unwrap_or(u32::MAX);
+        let mut page = self
+            .client
+            .query(&select, Some(batch))
+            .await
+            .map_err(|e| self.fail_for("the list", e))?;
+        let total = page.total_size;
+        if offset >= total {
+            return Ok((total, Vec::new()));
+        }
+        if offset > MAX_LIST_DEPTH {
+            return Err(ScimError::invalid_value(format!(
+                "startIndex {} is deeper than this bridge pages ({MAX_LIST_DEPTH} rows, {total} match): narrow the list with a filter",
+                offset + 1
+            )));
+        }
+        let mut seen: u64 = 0;
+        let mut wanted: Vec<Record> = Vec::new();
+        loop {
+            for record in std::mem::take(&mut page.records) {
+                if seen >= offset && (wanted.len() as u64) < count {
+                    wanted.push(record);
+                }
+                seen += 1;
+            }
+            let full = (wanted.len() as u64) >= count;
+            match (&page.next_records_url, full) {
+                (Some(next), false) if !page.done => {
+                    page = self
+                        .client
+                        .query_more(next)
+                        .await
+                        .map_err(|e| self.fail_for("the list", e))?;
+                }
+                _ => break,
+            }
+        }
+        Ok((total, wanted))
+    }
+}

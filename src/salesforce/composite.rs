@@ -1,0 +1,152 @@
+//! Write-and-read in one API request (`POST /composite` with `allOrNone`, "Composite", REST API
+//! Developer Guide): an update or a create followed by a read of the record, so the answer shows
+//! what Salesforce stored for one request instead of two, and never a half-applied write.
+//!
+//! Sub-requests inherit only `Accept`, `Authorization` and `Content-Type` from the Composite
+//! request, so the duplicate-rule header travels in the write sub-request's own `httpHeaders`.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use super::client::SalesforceClient;
+use super::error::SfError;
+use super::name::FieldName;
+use super::retry::{always_resend, Next};
+use super::sobject::SObject;
+use super::sobjects::{check_id, field_list, MatchKey};
+use super::transport::{Call, Failure, Target};
+use super::wire::{decode, record_of, CompositeResponse, Record, SubResponse};
+
+/// The `GET` sub-request that reads a record back (`id` may be a reference like `@{write.id}`).
+fn read_subrequest(prefix: &str, object: SObject, id: &str, select: &[FieldName]) -> Value {
+    let mut url = format!("{prefix}/sobjects/{object}/{id}");
+    if !select.is_empty() {
+        url.push_str("?fields=");
+        url.push_str(&field_list(select));
+    }
+    json!({"method": "GET", "url": url, "referenceId": "read"})
+}
+
+/// The record from a write-then-read answer, or the write's error (with `allOrNone` the
+/// sub-requests that did not fail are rewritten to `PROCESSING_HALTED`: the error that matters,
+/// and decides whether to retry, is the other one).
+fn read_back(responses: Vec<SubResponse>) -> Result<Record, SfError> {
+    let mut it = responses.into_iter();
+    let (Some(write), Some(read)) = (it.next(), it.next()) else {
+        return Err(SfError::Decode(
+            "composite answer: expected two sub-responses".into(),
+        ));
+    };
+    let errors: Vec<SfError> = [&write, &read]
+        .into_iter()
+        .filter_map(SubResponse::error)
+        .collect();
+    if let Some(e) = errors
+        .iter()
+        .find(|e| !e.has_code("PROCESSING_HALTED"))
+        .or(errors.first())
+    {
+        return Err(e.clone());
+    }
+    record_of(read.body, "composite read-back")
+}
+
+impl SalesforceClient {
+    /// Updates a record and reads it back in one request. Retryable failures are resent like
+    /// any call (an update is idempotent).
+    pub async fn update_and_get(
+        &self,
+        object: SObject,
+        id: &str,
+        values: &Record,
+        select: &[FieldName],
+    ) -> Result<Record, SfError> {
+        check_id(id)?;
+        let prefix = self.versioned_prefix();
+        let requests = vec![
+            self.write_subrequest("PATCH", format!("{prefix}/sobjects/{object}/{id}"), values),
+            read_subrequest(&prefix, object, id, select),
+        ];
+        let body = composite_body(requests);
+        self.retrying(
+            "update_and_get",
+            |n| self.write_then_read(object, &body, n),
+            always_resend,
+        )
+        .await
+        .result
+    }
+
+    /// Creates a record and reads it back in one request. A retryable failure is not resent
+    /// blindly: the match key is looked up first (see [`super::sobjects`]), and a record found
+    /// there is the answer.
+    pub async fn create_and_get(
+        &self,
+        object: SObject,
+        values: &Record,
+        dedupe: Option<&MatchKey>,
+        select: &[FieldName],
+    ) -> Result<Record, SfError> {
+        let prefix = self.versioned_prefix();
+        let requests = vec![
+            self.write_subrequest("POST", format!("{prefix}/sobjects/{object}"), values),
+            read_subrequest(&prefix, object, "@{write.id}", select),
+        ];
+        let body = composite_body(requests);
+        self.retrying(
+            "create_and_get",
+            |n| self.write_then_read(object, &body, n),
+            |f: Failure| async move {
+                match self.created_anyway(object, &f.error, dedupe, select).await {
+                    Next::Stop(r) => Next::Stop(r),
+                    Next::Resend => Next::Resend,
+                }
+            },
+        )
+        .await
+        .result
+    }
+
+    /// One attempt of a write-then-read Composite request.
+    async fn write_then_read(
+        &self,
+        object: SObject,
+        body: &Record,
+        n: u32,
+    ) -> Result<Record, Failure> {
+        let mut call = Call::new(
+            Method::POST,
+            Target::Versioned("/composite".to_string()),
+            "/composite",
+            Some(object.as_str()),
+        );
+        call.body = Some(body);
+        let raw = self.attempt(&call, n).await?;
+        let parsed: CompositeResponse = decode(&raw, "composite answer").map_err(Failure::sent)?;
+        read_back(parsed.composite_response).map_err(Failure::sent)
+    }
+
+    fn versioned_prefix(&self) -> String {
+        format!("/services/data/v{}", self.inner.api_version)
+    }
+
+    fn write_subrequest(&self, method: &str, url: String, values: &Record) -> Value {
+        let mut sub = json!({
+            "method": method,
+            "url": url,
+            "referenceId": "write",
+            "body": values,
+        });
+        if self.inner.allow_duplicate_save {
+            sub["httpHeaders"] = json!({"Sforce-Duplicate-Rule-Header": "allowSave=true"});
+        }
+        sub
+    }
+}
+
+fn composite_body(requests: Vec<Value>) -> Record {
+    let mut body = Record::new();
+    body.insert("allOrNone".into(), Value::Bool(true));
+    body.insert("compositeRequest".into(), Value::Array(requests));
+    body
+}

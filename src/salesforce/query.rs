@@ -1,0 +1,139 @@
+//! SOQL reads (`GET /query`, `nextRecordsUrl` cursors) and the typed look-ups built on them.
+//!
+//! [`SalesforceClient::find_by_match`] is THE match look-up: the create path and the client's own
+//! create de-duplication both use it, so they always agree on which record is "the" match (the
+//! oldest, by `CreatedDate` then `Id`).
+
+use reqwest::header::{HeaderName, HeaderValue};
+use reqwest::Method;
+
+use super::client::SalesforceClient;
+use super::error::{Refusal, SfError};
+use super::name::{fields, FieldName};
+use super::sobject::SObject;
+use super::sobjects::MatchKey;
+use super::soql::{Condition, Select, SoqlValue};
+use super::transport::{Call, Target};
+use super::wire::{decode, strip_attributes, RawQueryPage, Record};
+
+/// The smallest and largest page `Sforce-Query-Options: batchSize` may ask for ("Query
+/// Options Header", REST API Developer Guide).
+pub const BATCH_SIZE_RANGE: (u32, u32) = (200, 2000);
+
+/// How many matches a match look-up reads: one to use, one to know it was not the only one.
+const MATCH_LIMIT: u32 = 2;
+
+/// One page of query results.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct QueryPage {
+    /// All matching rows (for `SELECT COUNT()`, the count).
+    pub total_size: u64,
+    pub done: bool,
+    pub records: Vec<Record>,
+    /// Pass to [`SalesforceClient::query_more`] while `done` is false.
+    pub next_records_url: Option<String>,
+}
+
+impl From<RawQueryPage> for QueryPage {
+    fn from(raw: RawQueryPage) -> Self {
+        let mut records = raw.records;
+        records.iter_mut().for_each(strip_attributes);
+        QueryPage {
+            total_size: raw.total_size,
+            done: raw.done,
+            records,
+            next_records_url: raw.next_records_url,
+        }
+    }
+}
+
+impl SalesforceClient {
+    /// The records of `object` whose match field equals the key's value (case-insensitively, as
+    /// SOQL's `=` compares text), oldest first, at most two: the first is the match, a second
+    /// says it is ambiguous (logged).
+    pub async fn find_by_match(
+        &self,
+        object: SObject,
+        key: &MatchKey,
+        select: &[FieldName],
+    ) -> Result<Vec<Record>, SfError> {
+        let mut query = Select::new(object.name(), select.to_vec());
+        query.filter = Some(Condition::eq(
+            key.field.clone(),
+            SoqlValue::Str(key.value.clone()),
+        ));
+        query.order_by = vec![(fields::CREATED_DATE, true), (fields::ID, true)];
+        query.limit = Some(MATCH_LIMIT);
+        let page = self.query(&query, None).await?;
+        if page.records.len() > 1 {
+            tracing::warn!(
+                object = object.as_str(),
+                match_field = key.field.as_str(),
+                "more than one record has the match value; using the oldest"
+            );
+        }
+        Ok(page.records)
+    }
+
+    /// `GET /query?q=…`: the first page. `batch_size` (clamped to [`BATCH_SIZE_RANGE`]) asks for
+    /// smaller pages via `Sforce-Query-Options`. A filter that can match nothing costs no call.
+    pub async fn query(
+        &self,
+        select: &Select,
+        batch_size: Option<u32>,
+    ) -> Result<QueryPage, SfError> {
+        let object = select.object.as_str();
+        if select.matches_nothing() {
+            tracing::debug!(object, "query filter matches nothing; not sent");
+            return Ok(QueryPage {
+                total_size: 0,
+                done: true,
+                records: Vec::new(),
+                next_records_url: None,
+            });
+        }
+        let soql = select.to_soql();
+        tracing::debug!(object, soql = %soql, "SOQL query");
+        let mut call = Call::new(
+            Method::GET,
+            Target::Versioned("/query".to_string()),
+            "/query",
+            Some(object),
+        );
+        call.query.push(("q", soql));
+        if let Some(n) = batch_size {
+            let n = n.clamp(BATCH_SIZE_RANGE.0, BATCH_SIZE_RANGE.1);
+            if let Ok(v) = HeaderValue::from_str(&format!("batchSize={n}")) {
+                call.headers
+                    .push((HeaderName::from_static("sforce-query-options"), v));
+            }
+        }
+        let body = self.execute(&call, "query").await?;
+        let raw: RawQueryPage = decode(&body, "query answer")?;
+        Ok(raw.into())
+    }
+
+    /// Follows a `nextRecordsUrl` (`/services/data/vNN.0/query/<locator>`, as Salesforce returns
+    /// it). Only paths on the current instance are followed, so the token never leaves it.
+    pub async fn query_more(&self, next_records_url: &str) -> Result<QueryPage, SfError> {
+        let path = next_records_url.trim();
+        let valid = path.starts_with("/services/data/")
+            && path.contains("/query")
+            && !path.contains("..")
+            && path
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'-' | b'_'));
+        if !valid {
+            return Err(SfError::Refused(Refusal::ForeignLocator));
+        }
+        let call = Call::new(
+            Method::GET,
+            Target::Root(path.to_string()),
+            "/query/{locator}",
+            None,
+        );
+        let body = self.execute(&call, "query_more").await?;
+        let raw: RawQueryPage = decode(&body, "query answer")?;
+        Ok(raw.into())
+    }
+}

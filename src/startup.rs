@@ -1,0 +1,116 @@
+//! The composition root (zero2prod's `startup`): turns a validated [`Config`] into Salesforce
+//! clients, connections and the HTTP server. The only module that knows both the configuration
+//! and the layers below it; `http` only serves what it is given.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServerHandle, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{NormalizePath, TrailingSlash};
+use actix_web::{web, App, HttpMessage, HttpServer};
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::config::{Config, ConnectionConfig};
+use crate::http::{self, AppState, Served};
+use crate::inbound::TokenIssuer;
+use crate::provisioning::Connection;
+use crate::salesforce::{SalesforceClient, SfError};
+
+/// Builds one connection: its Salesforce client (which sends nothing yet) and its spec.
+pub fn connection(c: &ConnectionConfig) -> Result<Connection, SfError> {
+    Ok(Connection::new(
+        c.spec.clone(),
+        SalesforceClient::new(c.salesforce.clone())?,
+    ))
+}
+
+/// Builds every connection of a configuration.
+pub fn connections(config: &Config) -> Result<Vec<Connection>, SfError> {
+    config.connections.iter().map(connection).collect()
+}
+
+/// What the HTTP layer serves for a configuration.
+pub fn app_state(config: &Config) -> Result<AppState, SfError> {
+    let mut served = std::collections::HashMap::new();
+    for c in &config.connections {
+        served.insert(
+            c.name().to_string(),
+            Served {
+                connection: Arc::new(connection(c)?),
+                inbound: c.inbound.clone(),
+            },
+        );
+    }
+    Ok(AppState {
+        connections: served,
+        admin_token: config.admin_token.clone(),
+        issuer: config
+            .token_signing_secret
+            .as_ref()
+            .map(|s| TokenIssuer::new(s.clone(), config.token_lifetime)),
+        deadline: config.request_deadline,
+    })
+}
+
+/// The running server: bound to its own listener, so tests pass port 0 and read the port.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Builds the server on `listener` with `workers` threads (`None`: one per core).
+    pub fn build(
+        config: &Config,
+        listener: TcpListener,
+        workers: Option<usize>,
+    ) -> std::io::Result<Application> {
+        let state = app_state(config).map_err(std::io::Error::other)?;
+        let port = listener.local_addr()?.port();
+        let data = web::Data::new(state);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .wrap(NormalizePath::new(TrailingSlash::Trim))
+                // Inside TracingLogger, so the request id it assigned is known: echoed as
+                // `X-Request-Id`, an admin can find an IdP's failed request in the logs.
+                .wrap_fn(|req, srv| {
+                    let id = req.extensions().get::<RequestId>().copied();
+                    let fut = srv.call(req);
+                    async move {
+                        let mut res = fut.await?;
+                        if let Some(v) =
+                            id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok())
+                        {
+                            res.headers_mut()
+                                .insert(HeaderName::from_static(http::REQUEST_ID_HEADER), v);
+                        }
+                        Ok(res)
+                    }
+                })
+                .wrap(TracingLogger::default())
+                .configure(http::configure)
+        })
+        .listen(listener)?;
+        if let Some(w) = workers {
+            server = server.workers(w.max(1));
+        }
+        Ok(Application {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
