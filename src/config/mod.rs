@@ -10,6 +10,8 @@
 //! from a file (`client_secret_file = "/run/secrets/sf"`), as container orchestrators provide.
 
 mod check;
+mod checker;
+mod credentials;
 mod raw;
 #[cfg(test)]
 mod tests;

@@ -44,6 +44,20 @@ pub struct Served {
     pub inbound: InboundAuth,
 }
 
+/// A SCIM request body, read by [`json_body`] (an extractor, after the connection's
+/// credentials were checked by the extractors before it).
+pub struct JsonBody(pub Value);
+
+impl actix_web::FromRequest for JsonBody {
+    type Error = HttpError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let (req, payload) = (req.clone(), payload.take());
+        Box::pin(async move { json_body(&req, payload).await.map(JsonBody) })
+    }
+}
+
 /// What every handler shares.
 pub struct AppState {
     pub connections: HashMap<String, Served>,
@@ -106,7 +120,10 @@ pub fn scim_response(status: StatusCode, body: &Value) -> HttpResponse {
 
 /// Reads a JSON request body: `application/scim+json` or `application/json` (or no type, as
 /// some hand-written clients send), at most [`MAX_BODY_BYTES`].
-pub async fn json_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Value, HttpError> {
+pub async fn json_body(
+    req: &HttpRequest,
+    mut payload: actix_web::dev::Payload,
+) -> Result<Value, HttpError> {
     if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
         let ct = ct.to_str().unwrap_or_default().to_ascii_lowercase();
         if !ct.is_empty() && !ct.contains("json") {

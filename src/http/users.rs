@@ -5,13 +5,14 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 use tracing::Instrument;
 
-use super::{json_body, scim_response, AppState, HttpError};
+use super::{scim_response, AppState, HttpError, JsonBody};
 use crate::provisioning::{Connection, Ctx, Outcome};
 use crate::scim::error::ScimError;
 use crate::scim::list::{project, ListQuery};
@@ -26,13 +27,12 @@ pub const NOTICE_HEADER: &str = "x-scim-bridge-notice";
 /// does, the IdP gets an answer: Entra ID resends a POST it has waited 60 s for, and a resend
 /// that overlaps a create still in flight could duplicate the person.
 async fn run<T>(
-    state: &AppState,
+    deadline: Duration,
     conn: &Connection,
     op: &'static str,
     fut: impl Future<Output = Result<T, ScimError>>,
 ) -> Result<T, ScimError> {
     let span = tracing::info_span!("scim", connection = %conn.name(), op);
-    let deadline: Duration = state.deadline;
     match tokio::time::timeout(deadline, fut.instrument(span)).await {
         Ok(result) => result,
         Err(_) => {
@@ -109,159 +109,122 @@ fn add_notices(res: &mut HttpResponse, notices: &[String]) {
     }
 }
 
-fn attribute_params(req: &HttpRequest) -> Result<(Vec<String>, Vec<String>), ScimError> {
-    let q = ListQuery::from_query_string(req.query_string())?;
-    Ok((q.attributes, q.excluded_attributes))
+/// One SCIM request on a connection (an extractor): the connection, with the caller's
+/// credentials checked; the base URL the client reached; the record id and `If-Match` when the
+/// path has them; and the moment the answer is due.
+pub struct Scim {
+    conn: Arc<Connection>,
+    base: String,
+    id: String,
+    if_match: Option<String>,
+    due: std::time::Instant,
+    deadline: Duration,
 }
 
-/// The provisioning context of a request: its base URL and its deadline.
-fn ctx<'a>(state: &AppState, base: &'a str) -> Ctx<'a> {
-    Ctx {
-        base_url: base,
-        deadline: Some(std::time::Instant::now() + state.deadline),
+impl actix_web::FromRequest for Scim {
+    type Error = HttpError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(match req.app_data::<web::Data<AppState>>() {
+            Some(state) => Scim::new(req, state),
+            None => Err(ScimError::internal("the server has no state").into()),
+        })
+    }
+}
+
+impl Scim {
+    fn new(req: &HttpRequest, state: &AppState) -> Result<Scim, HttpError> {
+        let conn = state.connection(req)?;
+        Ok(Scim {
+            base: base_url(req, &conn),
+            id: id_of(req),
+            if_match: if_match(req),
+            conn,
+            due: std::time::Instant::now() + state.deadline,
+            deadline: state.deadline,
+        })
+    }
+
+    /// The provisioning context: base URL and deadline.
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            base_url: &self.base,
+            deadline: Some(self.due),
+        }
+    }
+
+    /// Runs `fut` under the deadline, in a span naming the operation (see [`run`]).
+    async fn run<T>(
+        &self,
+        op: &'static str,
+        fut: impl Future<Output = Result<T, ScimError>>,
+    ) -> Result<T, ScimError> {
+        run(self.deadline, &self.conn, op, fut).await
     }
 }
 
 /// A list or search answer (RFC 7644 §3.4.2, §3.4.3): the same query either way.
-async fn listing(
-    req: &HttpRequest,
-    state: &AppState,
-    conn: &Connection,
-    q: ListQuery,
-    op: &'static str,
-) -> Result<HttpResponse, HttpError> {
-    let base = base_url(req, conn);
-    let body = run(state, conn, op, conn.list(&ctx(state, &base), &q)).await?;
+async fn listing(s: &Scim, q: ListQuery, op: &'static str) -> Result<HttpResponse, HttpError> {
+    let body = s.run(op, s.conn.list(&s.ctx(), &q)).await?;
     Ok(scim_response(StatusCode::OK, &body))
 }
 
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, HttpError> {
-    let conn = state.connection(&req)?;
+pub async fn list(s: Scim, req: HttpRequest) -> Result<HttpResponse, HttpError> {
     let q = ListQuery::from_query_string(req.query_string())?;
-    listing(&req, &state, &conn, q, "list").await
+    listing(&s, q, "list").await
 }
 
-pub async fn search(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, HttpError> {
-    let conn = state.connection(&req)?;
-    let q = ListQuery::from_search_request(&json_body(&req, payload).await?)?;
-    listing(&req, &state, &conn, q, "search").await
+pub async fn search(s: Scim, JsonBody(body): JsonBody) -> Result<HttpResponse, HttpError> {
+    listing(&s, ListQuery::from_search_request(&body)?, "search").await
 }
 
-pub async fn create(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, HttpError> {
-    let conn = state.connection(&req)?;
-    let body = json_body(&req, payload).await?;
-    let base = base_url(&req, &conn);
-    let Outcome { resource, notices } = run(
-        &state,
-        &conn,
-        "create",
-        conn.create(&ctx(&state, &base), &body),
-    )
-    .await?;
-    let mut res = resource_response(
-        StatusCode::CREATED,
-        &resource,
-        &resource.to_json(),
-        &notices,
-    );
+pub async fn create(s: Scim, JsonBody(body): JsonBody) -> Result<HttpResponse, HttpError> {
+    let Outcome { resource, notices } = s.run("create", s.conn.create(&s.ctx(), &body)).await?;
+    let json = resource.to_json();
+    let mut res = resource_response(StatusCode::CREATED, &resource, &json, &notices);
     if let Ok(loc) = HeaderValue::from_str(resource.location()) {
         res.headers_mut().insert(header::LOCATION, loc);
     }
     Ok(res)
 }
 
-pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, HttpError> {
-    let conn = state.connection(&req)?;
-    let (attributes, excluded) = attribute_params(&req)?;
-    let base = base_url(&req, &conn);
-    let resource = run(
-        &state,
-        &conn,
-        "get",
-        conn.get(&ctx(&state, &base), &id_of(&req)),
-    )
-    .await?;
-    let shown = project(&resource.to_json(), &attributes, &excluded);
+pub async fn get(s: Scim, req: HttpRequest) -> Result<HttpResponse, HttpError> {
+    let q = ListQuery::from_query_string(req.query_string())?;
+    let resource = s.run("get", s.conn.get(&s.ctx(), &s.id)).await?;
+    let shown = project(&resource.to_json(), &q.attributes, &q.excluded_attributes);
     Ok(resource_response(StatusCode::OK, &resource, &shown, &[]))
 }
 
-pub async fn replace(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, HttpError> {
-    let conn = state.connection(&req)?;
-    let body = json_body(&req, payload).await?;
-    let base = base_url(&req, &conn);
-    let Outcome { resource, notices } = run(
-        &state,
-        &conn,
-        "replace",
-        conn.replace(
-            &ctx(&state, &base),
-            &id_of(&req),
-            &body,
-            if_match(&req).as_deref(),
-        ),
-    )
-    .await?;
+pub async fn replace(s: Scim, JsonBody(body): JsonBody) -> Result<HttpResponse, HttpError> {
+    let ctx = s.ctx();
+    let write = s.conn.replace(&ctx, &s.id, &body, s.if_match.as_deref());
+    written(s.run("replace", write).await?)
+}
+
+pub async fn patch(s: Scim, JsonBody(body): JsonBody) -> Result<HttpResponse, HttpError> {
+    let ops = parse_patch(&body)?;
+    let ctx = s.ctx();
+    let write = s.conn.patch(&ctx, &s.id, &ops, s.if_match.as_deref());
+    written(s.run("patch", write).await?)
+}
+
+/// The answer to a PUT or PATCH: 200 with the resource (RFC 7644 §3.5.1, §3.5.2; clients such
+/// as Entra read it back).
+fn written(Outcome { resource, notices }: Outcome) -> Result<HttpResponse, HttpError> {
+    let json = resource.to_json();
     Ok(resource_response(
         StatusCode::OK,
         &resource,
-        &resource.to_json(),
+        &json,
         &notices,
     ))
 }
 
-pub async fn patch(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, HttpError> {
-    let conn = state.connection(&req)?;
-    let ops = parse_patch(&json_body(&req, payload).await?)?;
-    let base = base_url(&req, &conn);
-    let Outcome { resource, notices } = run(
-        &state,
-        &conn,
-        "patch",
-        conn.patch(
-            &ctx(&state, &base),
-            &id_of(&req),
-            &ops,
-            if_match(&req).as_deref(),
-        ),
-    )
-    .await?;
-    // RFC 7644 §3.5.2: 200 with the resource (clients such as Entra read it back).
-    Ok(resource_response(
-        StatusCode::OK,
-        &resource,
-        &resource.to_json(),
-        &notices,
-    ))
-}
-
-pub async fn delete(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, HttpError> {
-    let conn = state.connection(&req)?;
-    let removal = run(
-        &state,
-        &conn,
-        "delete",
-        conn.delete(&id_of(&req), if_match(&req).as_deref()),
-    )
-    .await?;
+pub async fn delete(s: Scim) -> Result<HttpResponse, HttpError> {
+    let removal = s
+        .run("delete", s.conn.delete(&s.id, s.if_match.as_deref()))
+        .await?;
     let mut res = HttpResponse::NoContent().finish();
     add_notices(&mut res, &removal.notices);
     Ok(res)

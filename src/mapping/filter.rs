@@ -453,17 +453,12 @@ fn display_path(attr: &AttrPath) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mapping::DisableConfig;
-    use crate::mapping::{default_rows, SObject};
+    use crate::mapping::SObject;
     use crate::salesforce::soql::render_where;
     use crate::scim::filter::parse_filter;
 
     fn lead() -> Mapping {
-        Mapping {
-            object: SObject::Lead,
-            rows: default_rows(SObject::Lead),
-            disable: Some(DisableConfig::default_for(SObject::Lead)),
-        }
+        Mapping::defaults(SObject::Lead)
     }
 
     fn soql(m: &Mapping, f: &str) -> Option<String> {

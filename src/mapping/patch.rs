@@ -247,18 +247,13 @@ fn element_matches(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mapping::DisableConfig;
-    use crate::mapping::{default_rows, SObject};
+    use crate::mapping::SObject;
     use crate::salesforce::Record;
     use crate::scim::patch::parse_patch;
     use serde_json::json;
 
     fn contact() -> Mapping {
-        Mapping {
-            object: SObject::Contact,
-            rows: default_rows(SObject::Contact),
-            disable: Some(DisableConfig::default_for(SObject::Contact)),
-        }
+        Mapping::defaults(SObject::Contact)
     }
 
     fn current() -> Record {

@@ -87,6 +87,16 @@ fn kind_of(v: &Value) -> &'static str {
 }
 
 impl Mapping {
+    /// The built-in mapping of an object: [`super::default_rows`] and the object's usual
+    /// disable field.
+    pub fn defaults(object: SObject) -> Mapping {
+        Mapping {
+            object,
+            rows: super::default_rows(object),
+            disable: Some(DisableConfig::default_for(object)),
+        }
+    }
+
     /// Rows whose attribute is `schema:name` (any type, any sub-attribute).
     pub fn rows_of(&self, schema: Schema, name: &str) -> impl Iterator<Item = &MappingRow> + '_ {
         let name = name.to_string();
@@ -478,15 +488,10 @@ pub fn same_value(a: &Value, b: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mapping::default_rows;
     use serde_json::json;
 
     fn contact() -> Mapping {
-        Mapping {
-            object: SObject::Contact,
-            rows: default_rows(SObject::Contact),
-            disable: Some(DisableConfig::default_for(SObject::Contact)),
-        }
+        Mapping::defaults(SObject::Contact)
     }
 
     #[test]
