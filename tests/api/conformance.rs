@@ -5,21 +5,9 @@
 //! only part of an item (one record type, one policy, one media type), the test here checks all.
 
 use crate::helpers::*;
-use reqwest::{Method, Response, StatusCode};
+use reqwest::{Method, Response};
 use salesforce_emulator::{CustomField, CustomFieldKind};
 use serde_json::{json, Value};
-
-/// Status and JSON body of a response (`Value::Null` for an empty body).
-async fn read(res: Response) -> (StatusCode, Value) {
-    let status = res.status();
-    let text = res.text().await.expect("body");
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-    };
-    (status, body)
-}
 
 /// The response's `Content-Type`, or "" when there is none.
 fn content_type(res: &Response) -> String {
@@ -28,13 +16,6 @@ fn content_type(res: &Response) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string()
-}
-
-/// A record as Salesforce holds it; panics if it is missing.
-async fn sf_record(app: &TestApp, kind: Kind, id: &str) -> Value {
-    app.sf_get(kind.object, id)
-        .await
-        .unwrap_or_else(|| panic!("{} {id} is not in Salesforce", kind.object))
 }
 
 /// Percent-encodes a query value.
@@ -178,7 +159,7 @@ async fn pingone_one_value_per_type(kind: Kind) {
     let (status, created) = read(app.post(kind.conn, "/Users", body.clone()).await).await;
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().unwrap().to_string();
-    let sf = sf_record(&app, kind, &id).await;
+    let sf = app.sf_record(kind, &id).await;
     assert_eq!(sf["Email"], email, "the home email fed Email: {sf}");
     assert_eq!(sf["Phone"], "+1 555 0101");
     assert_eq!(sf["MobilePhone"], "+1 555 0102");
@@ -233,7 +214,7 @@ async fn pingone_one_value_per_type(kind: Kind) {
     body["phoneNumbers"][1]["value"] = json!("+1 555 0199");
     let (status, updated) = read(app.put(kind.conn, &format!("/Users/{id}"), body).await).await;
     assert_eq!(status, 200, "{updated}");
-    let sf = sf_record(&app, kind, &id).await;
+    let sf = app.sf_record(kind, &id).await;
     assert_eq!(sf["Phone"], "+1 555 0101");
     assert_eq!(sf["MobilePhone"], "+1 555 0199");
     assert_eq!(sf["Fax"], "+1 555 0103");
@@ -258,7 +239,7 @@ async fn a_lead_created_without_an_organisation_gets_the_default_company() {
     let id = app
         .create_user(LEADS.conn, user("nocompany@example.com", "No", "Company"))
         .await;
-    let sf = sf_record(&app, LEADS, &id).await;
+    let sf = app.sf_record(LEADS, &id).await;
     assert_eq!(sf["Company"], "[not provided]");
     assert_eq!(sf["LastName"], "Company");
     app.stop().await;
@@ -297,7 +278,7 @@ async fn a_person_moved_from_the_leads_group_to_the_contacts_group_is_closed_as_
     let in_contacts = app.filter(CONTACTS.conn, &lookup).await;
     assert_eq!(in_contacts["totalResults"], 1);
     assert_eq!(in_contacts["Resources"][0]["id"], json!(contact_id));
-    assert!(LEADS.is_disabled(&sf_record(&app, LEADS, &lead).await));
+    assert!(LEADS.is_disabled(&app.sf_record(LEADS, &lead).await));
 
     // Demoting again: out of Contacts, back into Leads (the closed Lead is linked and re-opened).
     let res = app
@@ -316,8 +297,8 @@ async fn a_person_moved_from_the_leads_group_to_the_contacts_group_is_closed_as_
     assert_eq!(status, 201, "{back}");
     assert_eq!(back["id"], json!(lead));
     assert_eq!(back["active"], true);
-    assert!(!LEADS.is_disabled(&sf_record(&app, LEADS, &lead).await));
-    assert!(CONTACTS.is_disabled(&sf_record(&app, CONTACTS, &contact_id).await));
+    assert!(!LEADS.is_disabled(&app.sf_record(LEADS, &lead).await));
+    assert!(CONTACTS.is_disabled(&app.sf_record(CONTACTS, &contact_id).await));
     app.stop().await;
 }
 
@@ -376,7 +357,7 @@ field = "ExternalId__c"
     body["externalId"] = json!(guid);
     let id = app.create_user("contacts", body).await;
     assert_eq!(
-        sf_record(&app, CONTACTS, &id).await["ExternalId__c"],
+        app.sf_record(CONTACTS, &id).await["ExternalId__c"],
         json!(guid)
     );
     // Entra's documented sample: the value unquoted.
@@ -485,7 +466,7 @@ async fn entra_flagged_patch(kind: Kind) {
     for literal in ["name.givenName", "emails[type eq \"work\"].value"] {
         assert!(res.get(literal).is_none(), "stored as a literal key: {res}");
     }
-    let sf = sf_record(&app, kind, &id).await;
+    let sf = app.sf_record(kind, &id).await;
     assert_eq!(sf["FirstName"], "Alexander");
     assert_eq!(sf["LastName"], "Wilberforce");
     assert_eq!(sf["Title"], "Engineer");
@@ -510,7 +491,7 @@ async fn entra_flagged_patch(kind: Kind) {
     .await;
     assert_eq!(status, 200, "{res}");
     assert_eq!(res["active"], true);
-    assert!(!kind.is_disabled(&sf_record(&app, kind, &id).await));
+    assert!(!kind.is_disabled(&app.sf_record(kind, &id).await));
     app.stop().await;
 }
 
@@ -554,7 +535,7 @@ async fn entra_string_booleans_in_any_case_disable_and_enable_the_user() {
             .await;
             assert_eq!(status, 200, "{value}: {res}");
             assert_eq!(res["active"], json!(active), "{value}");
-            let sf = sf_record(&app, kind, &id).await;
+            let sf = app.sf_record(kind, &id).await;
             assert_eq!(kind.is_disabled(&sf), !active, "{value}: {sf}");
         }
     }
@@ -586,7 +567,7 @@ async fn entra_manager_as_a_value_object_is_accepted_on_create_patch_and_remove(
             assert_eq!(status, 200, "{ops}: {res}");
             assert_eq!(res["id"], json!(id));
         }
-        let sf = sf_record(&app, kind, &id).await;
+        let sf = app.sf_record(kind, &id).await;
         assert_eq!(sf["LastName"], "Vance");
     }
     app.stop().await;
@@ -726,7 +707,7 @@ async fn onelogin_creates_a_user_from_a_template_with_a_null_id_and_active_as_th
         assert_eq!(created["active"], false);
         let id = created["id"].as_str().unwrap().to_string();
         assert!(id.starts_with(kind.id_prefix()), "{id}");
-        assert!(kind.is_disabled(&sf_record(&app, kind, &id).await));
+        assert!(kind.is_disabled(&app.sf_record(kind, &id).await));
     }
     app.stop().await;
 }
@@ -749,7 +730,7 @@ async fn put_of_what_was_read(kind: Kind) {
     assert_eq!(updated["id"], json!(id));
     assert_eq!(updated["name"]["givenName"], "Keyla");
     assert_eq!(updated["title"], "Staff Engineer");
-    let sf = sf_record(&app, kind, &id).await;
+    let sf = app.sf_record(kind, &id).await;
     assert_eq!(sf["FirstName"], "Keyla");
     assert_eq!(sf["Title"], "Staff Engineer");
     assert_eq!(sf["LastName"], "Cloak");
@@ -758,7 +739,7 @@ async fn put_of_what_was_read(kind: Kind) {
     let (status, off) = read(app.put(kind.conn, &path, resource).await).await;
     assert_eq!(status, 200, "{off}");
     assert_eq!(off["active"], false);
-    assert!(kind.is_disabled(&sf_record(&app, kind, &id).await));
+    assert!(kind.is_disabled(&app.sf_record(kind, &id).await));
     app.stop().await;
 }
 
@@ -1322,7 +1303,7 @@ async fn a_disable_is_answered_2xx_under_every_policy_combination_and_shows_what
                 let told = notice(&res);
                 let (_, got) = read(res).await;
                 assert_eq!(status, 200, "{what} with\n{keys}\n{got}");
-                let sf = sf_record(&app, kind, &id).await;
+                let sf = app.sf_record(kind, &id).await;
                 // The answer is what Salesforce holds, and a refusal is explained.
                 assert_eq!(
                     got["active"],

@@ -37,11 +37,6 @@ async fn a_created_contact_is_in_salesforce_and_reads_back_as_scim() {
     app.stop().await;
 }
 
-async fn json_of(res: reqwest::Response) -> (reqwest::StatusCode, Value) {
-    let status = res.status();
-    (status, res.json().await.expect("json body"))
-}
-
 // ---------------------------------------------------------------------------------------------
 // A person who is already in Salesforce
 
@@ -58,7 +53,7 @@ async fn a_create_links_the_existing_record(kind: Kind) {
         res.headers()["location"].to_str().unwrap(),
         format!("{}/Users/{existing}", app.scim(kind.conn))
     );
-    let (_, created) = json_of(res).await;
+    let (_, created) = read(res).await;
     assert_eq!(created["id"], json!(existing), "not linked: {created}");
     assert_eq!(created["name"]["givenName"], "John");
     assert_eq!(created["title"], "Account Executive");
@@ -143,7 +138,7 @@ async fn with_on_existing_conflict_a_lead_with_the_same_email_is_a_409() {
 // Lists
 
 async fn list(app: &TestApp, conn: &str, query: &str) -> Value {
-    let (status, body) = json_of(app.get(conn, &format!("/Users{query}")).await).await;
+    let (status, body) = read(app.get(conn, &format!("/Users{query}")).await).await;
     assert_eq!(status, 200, "list {query}: {body}");
     body
 }
@@ -254,7 +249,7 @@ async fn lists_project_attributes(kind: Kind) {
     assert!(r["schemas"].is_array());
 
     // The same on a single GET.
-    let (status, one) = json_of(
+    let (status, one) = read(
         app.get(kind.conn, &format!("/Users/{id}?attributes=userName"))
             .await,
     )
@@ -381,12 +376,12 @@ async fn a_put_renaming_user_name(kind: Kind) {
     // that renames both moves Email.
     let mut body = kind.body("old@example.com", "Rosa", "Parks");
     body["userName"] = json!("new@example.com");
-    let (status, res) = json_of(app.put(kind.conn, &format!("/Users/{id}"), body).await).await;
+    let (status, res) = read(app.put(kind.conn, &format!("/Users/{id}"), body).await).await;
     assert_eq!(status, 200, "{res}");
     let sf = app.sf_get(kind.object, &id).await.unwrap();
     assert_eq!(sf["Email"], "old@example.com");
     let body = kind.body("new@example.com", "Rosa", "Parks");
-    let (status, res) = json_of(app.put(kind.conn, &format!("/Users/{id}"), body).await).await;
+    let (status, res) = read(app.put(kind.conn, &format!("/Users/{id}"), body).await).await;
     assert_eq!(status, 200, "{res}");
     assert_eq!(res["userName"], "new@example.com");
     let sf = app.sf_get(kind.object, &id).await.unwrap();
@@ -410,7 +405,7 @@ async fn a_repeated_create_links_the_first_record(kind: Kind) {
     let first = app.create_user(kind.conn, body.clone()).await;
     // With the default on_existing = "link", a retried or repeated POST (Entra retries after
     // 60 s) finds the first record instead of making a second one.
-    let (status, again) = json_of(app.post(kind.conn, "/Users", body).await).await;
+    let (status, again) = read(app.post(kind.conn, "/Users", body).await).await;
     assert_eq!(status, 201, "{again}");
     assert_eq!(again["id"], json!(first));
     let all = app
@@ -449,10 +444,7 @@ async fn seed_contacts(app: &TestApp, n: usize) {
             .collect();
         let res = app
             .http
-            .post(format!(
-                "{}/services/data/v62.0/composite/sobjects",
-                app.sf.base_url()
-            ))
+            .post(app.sf_rest_url("/composite/sobjects"))
             .bearer_auth(&token)
             .json(&json!({"allOrNone": true, "records": records}))
             .send()
@@ -529,9 +521,8 @@ async fn removing_the_family_name_keeps_last_name_and_says_why() {
         .patch(
             "contacts",
             &format!("/Users/{id}"),
-            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                   "Operations": [{"op": "remove", "path": "name.familyName"},
-                                  {"op": "remove", "path": "name.givenName"}]}),
+            patch_ops(json!([{"op": "remove", "path": "name.familyName"},
+                             {"op": "remove", "path": "name.givenName"}])),
         )
         .await;
     assert_eq!(res.status(), 200);
