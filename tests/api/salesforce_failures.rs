@@ -7,11 +7,22 @@
 //! Also the connector failures PingOne documents (scim-clients.md): converted Leads, Contacts
 //! linked to portal users, and Leads left in the Recycle Bin.
 
+use std::time::{Duration, Instant};
+
 use crate::helpers::*;
 use reqwest::Response;
 use salesforce_emulator::EmulatorConfig;
 use scim_bridge::demo;
 use serde_json::{json, Value};
+
+/// Creates sent when every one meets a 503 (`max_retries = 2`): the Composite create, then,
+/// each after a look-up that finds nothing, the first direct create and its two resends.
+const PERSISTENT_503_CREATE: u64 = 4;
+/// Reads sent when every one meets a row lock: the first and `max_retries = 2` resends.
+const PERSISTENT_LOCK_READ: u64 = 3;
+/// Reads sent when each outlasts the 1 s timeout: the first and one resend, which the 2 s
+/// deadline cuts off.
+const TOO_SLOW_READ: u64 = 2;
 
 fn retry_after(res: &Response) -> Option<u64> {
     res.headers()
@@ -24,41 +35,11 @@ fn detail(body: &Value) -> &str {
     body["detail"].as_str().unwrap_or_default()
 }
 
-async fn fault(app: &TestApp, spec: Value) {
-    app.sf_control("faults", spec).await;
-}
-
 async fn contacts_with_email(app: &TestApp, email: &str) -> Vec<Value> {
     app.sf_query(&format!(
         "SELECT Id, FirstName, LastName FROM Contact WHERE Email = '{email}'"
     ))
     .await
-}
-
-async fn clear_faults(app: &TestApp) {
-    let res = app
-        .http
-        .delete(format!("{}/__emulator/faults", app.sf.base_url()))
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success());
-}
-
-/// Deletes a record directly in Salesforce (into the Recycle Bin), behind the bridge's back.
-async fn sf_delete(app: &TestApp, object: &str, id: &str) {
-    let token = app.sf_token().await;
-    let res = app
-        .http
-        .delete(format!(
-            "{}/services/data/v62.0/sobjects/{object}/{id}",
-            app.sf.base_url()
-        ))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 204, "direct delete failed");
 }
 
 async fn ada(app: &TestApp) -> String {
@@ -72,12 +53,12 @@ async fn ada(app: &TestApp) -> String {
 async fn a_row_lock_on_update_is_retried_and_the_put_succeeds() {
     let app = TestApp::spawn().await;
     let id = ada(&app).await;
-    fault(
-        &app,
-        json!({"status": 400, "errorCode": "UNABLE_TO_LOCK_ROW", "count": 1,
+    let fault = app
+        .sf_fault(
+            json!({"status": 400, "errorCode": "UNABLE_TO_LOCK_ROW", "count": 1,
                "method": "PATCH", "path": "/sobjects/Contact"}),
-    )
-    .await;
+        )
+        .await;
     let res = app
         .put(
             "contacts",
@@ -92,19 +73,21 @@ async fn a_row_lock_on_update_is_retried_and_the_put_succeeds() {
         app.sf_get("Contact", &id).await.unwrap()["FirstName"],
         "Augusta"
     );
+    assert_eq!(app.sf_fired(fault).await, 1, "the row lock never happened");
     app.stop().await;
 }
 
 #[tokio::test]
 async fn a_row_lock_on_create_is_retried_without_making_a_duplicate() {
     let app = TestApp::spawn().await;
-    fault(
-        &app,
-        json!({"status": 400, "errorCode": "UNABLE_TO_LOCK_ROW", "count": 1,
+    let fault = app
+        .sf_fault(
+            json!({"status": 400, "errorCode": "UNABLE_TO_LOCK_ROW", "count": 1,
                "method": "POST", "path": "/sobjects/Contact"}),
-    )
-    .await;
+        )
+        .await;
     let id = ada(&app).await;
+    assert_eq!(app.sf_fired(fault).await, 1, "the row lock never happened");
     let found = contacts_with_email(&app, "ada@example.com").await;
     assert_eq!(found.len(), 1);
     assert_eq!(found[0]["Id"], json!(id));
@@ -114,12 +97,12 @@ async fn a_row_lock_on_create_is_retried_without_making_a_duplicate() {
 #[tokio::test]
 async fn a_503_once_on_create_succeeds_with_exactly_one_record() {
     let app = TestApp::spawn().await;
-    fault(
-        &app,
-        json!({"status": 503, "errorCode": "SERVER_UNAVAILABLE", "count": 1,
+    let fault = app
+        .sf_fault(
+            json!({"status": 503, "errorCode": "SERVER_UNAVAILABLE", "count": 1,
                "method": "POST", "path": "/sobjects/Contact"}),
-    )
-    .await;
+        )
+        .await;
     let res = app
         .post(
             "contacts",
@@ -128,6 +111,7 @@ async fn a_503_once_on_create_succeeds_with_exactly_one_record() {
         )
         .await;
     assert_eq!(res.status(), 201);
+    assert_eq!(app.sf_fired(fault).await, 1, "the 503 never happened");
     let body: Value = res.json().await.unwrap();
     let found = contacts_with_email(&app, "ada@example.com").await;
     assert_eq!(found.len(), 1, "{found:?}");
@@ -139,26 +123,32 @@ async fn a_503_once_on_create_succeeds_with_exactly_one_record() {
 async fn a_plain_500_once_on_read_is_retried() {
     let app = TestApp::spawn().await;
     let id = ada(&app).await;
-    fault(
-        &app,
-        json!({"status": 500, "errorCode": "UNKNOWN_EXCEPTION", "count": 1,
+    let fault = app
+        .sf_fault(
+            json!({"status": 500, "errorCode": "UNKNOWN_EXCEPTION", "count": 1,
                "method": "GET", "path": "/sobjects/Contact"}),
-    )
-    .await;
+        )
+        .await;
+    let before = app.api_requests().await;
     let res = app.get("contacts", &format!("/Users/{id}")).await;
     assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["id"], json!(id));
+    assert_eq!(app.sf_fired(fault).await, 1, "the 500 never happened");
+    // A 5xx is not counted by Salesforce: the one counted request is the resent read.
+    assert_eq!(app.api_requests().await - before, 1);
     app.stop().await;
 }
 
 #[tokio::test]
 async fn a_persistent_503_on_create_is_a_scim_503_with_retry_after_and_writes_nothing() {
     let app = TestApp::spawn().await;
-    fault(
-        &app,
-        json!({"status": 503, "errorCode": "SERVER_UNAVAILABLE", "rate": 1.0,
+    let fault = app
+        .sf_fault(
+            json!({"status": 503, "errorCode": "SERVER_UNAVAILABLE", "rate": 1.0,
                "method": "POST", "path": "/sobjects/Contact"}),
-    )
-    .await;
+        )
+        .await;
     let res = app
         .post(
             "contacts",
@@ -170,7 +160,8 @@ async fn a_persistent_503_on_create_is_a_scim_503_with_retry_after_and_writes_no
     let body = assert_scim_error(res, 503, None).await;
     assert!(detail(&body).contains("SERVER_UNAVAILABLE"), "{body}");
     assert!(detail(&body).contains("try again"), "{body}");
-    clear_faults(&app).await;
+    assert_eq!(app.sf_fired(fault).await, PERSISTENT_503_CREATE, "attempts");
+    app.sf_clear_faults().await;
     assert!(contacts_with_email(&app, "ada@example.com")
         .await
         .is_empty());
@@ -181,16 +172,17 @@ async fn a_persistent_503_on_create_is_a_scim_503_with_retry_after_and_writes_no
 async fn a_persistent_row_lock_on_read_is_a_scim_503_with_retry_after() {
     let app = TestApp::spawn().await;
     let id = ada(&app).await;
-    fault(
-        &app,
-        json!({"status": 400, "errorCode": "UNABLE_TO_LOCK_ROW", "rate": 1.0,
+    let fault = app
+        .sf_fault(
+            json!({"status": 400, "errorCode": "UNABLE_TO_LOCK_ROW", "rate": 1.0,
                "method": "GET", "path": "/sobjects/Contact"}),
-    )
-    .await;
+        )
+        .await;
     let res = app.get("contacts", &format!("/Users/{id}")).await;
     assert!(retry_after(&res).is_some());
     let body = assert_scim_error(res, 503, None).await;
     assert!(detail(&body).contains("UNABLE_TO_LOCK_ROW"), "{body}");
+    assert_eq!(app.sf_fired(fault).await, PERSISTENT_LOCK_READ, "attempts");
     app.stop().await;
 }
 
@@ -201,23 +193,25 @@ async fn an_exhausted_api_limit_is_a_429_that_the_bridge_does_not_retry() {
     let app = TestApp::spawn().await;
     let id = ada(&app).await;
     // Two refusals: if the bridge retried, both would be used up by the first request.
-    fault(
-        &app,
-        json!({"status": 403, "errorCode": "REQUEST_LIMIT_EXCEEDED", "count": 2,
+    let fault = app
+        .sf_fault(
+            json!({"status": 403, "errorCode": "REQUEST_LIMIT_EXCEEDED", "count": 2,
                "method": "GET", "path": "/sobjects/Contact"}),
-    )
-    .await;
-    let tokens_before = app.sf_stats().await["token_requests"].as_u64().unwrap();
+        )
+        .await;
+    let tokens_before = app.token_requests().await;
     let path = format!("/Users/{id}");
     let res = app.get("contacts", &path).await;
     assert!(retry_after(&res).is_some_and(|s| s > 0), "no Retry-After");
     let body = assert_scim_error(res, 429, None).await;
     assert!(detail(&body).contains("REQUEST_LIMIT_EXCEEDED"), "{body}");
+    assert_eq!(app.sf_fired(fault).await, 1, "one refusal per IdP request");
     let res = app.get("contacts", &path).await;
     assert_scim_error(res, 429, None).await;
+    assert_eq!(app.sf_fired(fault).await, 2);
     assert_eq!(app.get("contacts", &path).await.status(), 200);
     assert_eq!(
-        app.sf_stats().await["token_requests"].as_u64().unwrap(),
+        app.token_requests().await,
         tokens_before,
         "a limit refusal must not trigger a token renewal"
     );
@@ -375,13 +369,11 @@ async fn a_duplicate_refusal_on_create_is_a_409_uniqueness_and_writes_nothing() 
     // race between the match and the create: injected here.
     let app = TestApp::spawn().await;
     for code in ["DUPLICATE_VALUE", "DUPLICATES_DETECTED"] {
-        fault(
-            &app,
-            json!({"status": 400, "errorCode": code, "count": 1,
+        let fault = app
+            .sf_fault(json!({"status": 400, "errorCode": code, "count": 1,
                    "message": "Use one of these records?",
-                   "method": "POST", "path": "/sobjects/Contact"}),
-        )
-        .await;
+                   "method": "POST", "path": "/sobjects/Contact"}))
+            .await;
         let res = app
             .post(
                 "contacts",
@@ -391,6 +383,7 @@ async fn a_duplicate_refusal_on_create_is_a_409_uniqueness_and_writes_nothing() 
             .await;
         let body = assert_scim_error(res, 409, Some("uniqueness")).await;
         assert!(detail(&body).contains(code), "{body}");
+        assert_eq!(app.sf_fired(fault).await, 1, "{code} never happened");
     }
     assert!(contacts_with_email(&app, "ada@example.com")
         .await
@@ -406,13 +399,10 @@ async fn a_lead_converted_between_read_and_write_is_a_200_with_a_notice() {
     let id = app
         .create_user("leads", lead_user("lea@example.com", "Lea", "Lead", "Acme"))
         .await;
-    fault(
-        &app,
-        json!({"status": 400, "errorCode": "CANNOT_UPDATE_CONVERTED_LEAD", "count": 1,
-               "message": "cannot reference converted lead",
-               "method": "PATCH", "path": "/sobjects/Lead"}),
-    )
-    .await;
+    let race = json!({"status": 400, "errorCode": "CANNOT_UPDATE_CONVERTED_LEAD", "count": 1,
+                      "message": "cannot reference converted lead",
+                      "method": "PATCH", "path": "/sobjects/Lead"});
+    let fault = app.sf_fault(race.clone()).await;
     let res = app
         .put(
             "leads",
@@ -424,17 +414,17 @@ async fn a_lead_converted_between_read_and_write_is_a_200_with_a_notice() {
     assert!(notice(&res).is_some_and(|n| n.contains("converted")));
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["name"]["givenName"], "Lea");
+    assert_eq!(app.sf_fired(fault).await, 1, "the PUT never met the race");
     // The same race on the default remove action (disable).
-    fault(
-        &app,
-        json!({"status": 400, "errorCode": "CANNOT_UPDATE_CONVERTED_LEAD", "count": 1,
-               "message": "cannot reference converted lead",
-               "method": "PATCH", "path": "/sobjects/Lead"}),
-    )
-    .await;
+    let fault = app.sf_fault(race).await;
     let res = app.delete("leads", &format!("/Users/{id}")).await;
     assert_eq!(res.status(), 204);
     assert!(notice(&res).is_some_and(|n| n.contains("converted")));
+    assert_eq!(
+        app.sf_fired(fault).await,
+        1,
+        "the DELETE never met the race"
+    );
     let sf = app.sf_get("Lead", &id).await.unwrap();
     assert_eq!(sf["FirstName"], "Lea");
     assert_eq!(sf["Status"], "Open - Not Contacted");
@@ -451,18 +441,17 @@ async fn query_errors_are_scim_errors_that_name_the_salesforce_code() {
         ("NUMBER_OUTSIDE_VALID_RANGE", 500),
         ("INVALID_TYPE", 502),
     ] {
-        fault(
-            &app,
-            json!({"status": 400, "errorCode": code, "count": 1,
-                   "method": "GET", "path": "/query"}),
-        )
-        .await;
+        let fault = app
+            .sf_fault(json!({"status": 400, "errorCode": code, "count": 1,
+                   "method": "GET", "path": "/query"}))
+            .await;
         let res = app.get("contacts", "/Users?count=5").await;
         let body = assert_scim_error(res, status, None).await;
         assert!(detail(&body).contains(code), "{body}");
         if status == 502 {
             assert!(detail(&body).contains("test-connection"), "{body}");
         }
+        assert_eq!(app.sf_fired(fault).await, 1, "{code} never happened");
     }
     app.stop().await;
 }
@@ -473,7 +462,7 @@ async fn query_errors_are_scim_errors_that_name_the_salesforce_code() {
 async fn a_contact_deleted_in_salesforce_is_a_404_for_every_method() {
     let app = TestApp::spawn().await;
     let id = ada(&app).await;
-    sf_delete(&app, "Contact", &id).await;
+    app.sf_delete("Contact", &id).await;
     let path = format!("/Users/{id}");
     assert_scim_error(app.get("contacts", &path).await, 404, None).await;
     assert_scim_error(
@@ -507,13 +496,7 @@ async fn a_contact_that_no_longer_exists_at_all_is_a_404() {
     let app = TestApp::spawn().await;
     let id = ada(&app).await;
     // Resetting the org drops every record: the id is now unknown (NOT_FOUND), not deleted.
-    let res = app
-        .http
-        .post(format!("{}/__emulator/reset", app.sf.base_url()))
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success());
+    app.kit.reset().await.unwrap();
     let body = assert_scim_error(
         app.get("contacts", &format!("/Users/{id}")).await,
         404,
@@ -561,16 +544,7 @@ field = "Nonexistent__c"
         .await
         .is_empty());
     // The admin's test names the field.
-    let report: Value = app
-        .http
-        .post(format!("{}/admin/connections/contacts/test", app.address))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let report = json_of(app.admin_test("contacts", Some(ADMIN_TOKEN)).await).await;
     assert_eq!(report["ok"], false, "{report}");
     assert!(report.to_string().contains("Nonexistent__c"), "{report}");
     app.stop().await;
@@ -615,12 +589,10 @@ async fn missing_permissions_are_a_502_naming_test_connection() {
         (403, "INSUFFICIENT_ACCESS_OR_READONLY"),
         (403, "API_DISABLED_FOR_ORG"),
     ] {
-        fault(
-            &app,
-            json!({"status": status, "errorCode": code, "count": 1,
-                   "method": "PATCH", "path": "/sobjects/Contact"}),
-        )
-        .await;
+        let fault = app
+            .sf_fault(json!({"status": status, "errorCode": code, "count": 1,
+                   "method": "PATCH", "path": "/sobjects/Contact"}))
+            .await;
         let res = app
             .put(
                 "contacts",
@@ -631,6 +603,7 @@ async fn missing_permissions_are_a_502_naming_test_connection() {
         let body = assert_scim_error(res, 502, None).await;
         assert!(detail(&body).contains(code), "{body}");
         assert!(detail(&body).contains("test-connection"), "{body}");
+        assert_eq!(app.sf_fired(fault).await, 1, "{code} never happened");
     }
     assert_eq!(
         app.sf_get("Contact", &id).await.unwrap()["FirstName"],
@@ -642,12 +615,34 @@ async fn missing_permissions_are_a_502_naming_test_connection() {
 // ---- slow Salesforce -----------------------------------------------------------------------------
 
 #[tokio::test]
-async fn a_slow_salesforce_still_answers() {
-    let app = TestApp::spawn().await;
-    fault(&app, json!({"delay_ms": 300, "rate": 1.0})).await;
+async fn a_slow_salesforce_within_the_timeout_still_answers_correctly_and_nothing_is_resent() {
+    // Every Salesforce call takes 500 ms: under the 1 s client timeout, so none times out or is
+    // resent, and a create (match query, then the Composite create) still fits the 2 s deadline
+    // with a whole timeout left after the query, so the create is sent.
+    let app = TestApp::spawn_with(with_timeouts(2, 1)).await;
+    let slow = app.sf_fault(json!({"delay_ms": 500, "rate": 1.0})).await;
+    let started = Instant::now();
     let id = ada(&app).await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(1000),
+        "two slow calls"
+    );
+    let started = Instant::now();
     let res = app.get("contacts", &format!("/Users/{id}")).await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "one slow call"
+    );
     assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["id"], json!(id));
+    assert_eq!(body["userName"], "ada@example.com");
+    let stats = app.kit.stats().await.unwrap();
+    assert_eq!(
+        stats.api_requests_total, 3,
+        "query + create, then the read: {stats:?}"
+    );
+    assert_eq!(stats.fired(slow), 3, "every call was slowed: {stats:?}");
     app.stop().await;
 }
 
@@ -831,7 +826,7 @@ async fn a_lead_in_the_recycle_bin_does_not_block_a_new_lead_with_the_same_email
             json!({"LastName": "Lead", "Company": "Acme", "Email": "lea@example.com"}),
         )
         .await;
-    sf_delete(&app, "Lead", &old).await;
+    app.sf_delete("Lead", &old).await;
     let res = app
         .post(
             "leads",
@@ -850,20 +845,11 @@ async fn a_lead_in_the_recycle_bin_does_not_block_a_new_lead_with_the_same_email
 
 #[tokio::test]
 async fn a_create_that_gets_no_answer_is_not_resent_and_the_idps_retry_links_the_record() {
-    let app = TestApp::spawn_with(|t| {
-        t.replacen(
-            "refresh_token = \"demo-refresh-token\"",
-            "refresh_token = \"demo-refresh-token\"\ntimeout_secs = 1",
-            1,
-        )
-    })
-    .await;
+    let app = TestApp::spawn_with(with_salesforce_keys("timeout_secs = 1")).await;
     // Salesforce takes longer than the bridge waits, then saves the record anyway.
-    app.sf_control(
-        "faults",
-        json!({"delay_ms": 2500, "count": 1, "method": "POST", "path": "/composite"}),
-    )
-    .await;
+    let fault = app
+        .sf_fault(json!({"delay_ms": 2500, "count": 1, "method": "POST", "path": "/composite"}))
+        .await;
     let body = user("slow@example.com", "Slow", "Save");
     let res = app.post("contacts", "/Users", body.clone()).await;
     assert_scim_error(res, 503, None).await;
@@ -877,6 +863,7 @@ async fn a_create_that_gets_no_answer_is_not_resent_and_the_idps_retry_links_the
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(found.len(), 1, "the first create never landed");
+    assert_eq!(app.sf_fired(fault).await, 1);
     // The IdP retries the create: it links the record the first attempt made.
     let res = app.post("contacts", "/Users", body).await;
     assert_eq!(res.status(), 201);
@@ -891,11 +878,7 @@ async fn a_failed_read_back_inside_the_composite_create_is_retried_not_reported_
     let app = TestApp::spawn().await;
     // The create sub-request succeeds, the read-back hits an outage: allOrNone rolls the
     // create back and marks it PROCESSING_HALTED. The real error is the retryable 503.
-    app.sf_control(
-        "faults",
-        json!({"status": 503, "errorCode": "SERVER_UNAVAILABLE", "count": 1, "method": "GET", "path": "/sobjects/Contact/"}),
-    )
-    .await;
+    let fault = app.sf_fault(json!({"status": 503, "errorCode": "SERVER_UNAVAILABLE", "count": 1, "method": "GET", "path": "/sobjects/Contact/"})).await;
     let res = app
         .post(
             "contacts",
@@ -904,6 +887,7 @@ async fn a_failed_read_back_inside_the_composite_create_is_retried_not_reported_
         )
         .await;
     assert_eq!(res.status(), 201);
+    assert_eq!(app.sf_fired(fault).await, 1, "the read-back never failed");
     let body: Value = res.json().await.unwrap();
     let records = app
         .sf_query("SELECT Id FROM Contact WHERE Email = 'halted@example.com'")
@@ -915,41 +899,32 @@ async fn a_failed_read_back_inside_the_composite_create_is_retried_not_reported_
 
 #[tokio::test]
 async fn a_request_salesforce_is_too_slow_for_is_answered_503_within_the_deadline() {
-    let app = TestApp::spawn_with(|t| {
-        let t = t.replace(
-            "refresh_token = \"demo-refresh-token\"",
-            "refresh_token = \"demo-refresh-token\"\ntimeout_secs = 1",
-        );
-        format!("request_deadline_secs = 2\n{t}")
-    })
-    .await;
+    let app = TestApp::spawn_with(with_timeouts(2, 1)).await;
     let id = app
         .create_user("contacts", user("slowpoke@example.com", "Slow", "Poke"))
         .await;
     // Every attempt (the first and its retries) is slower than the client timeout, and the
     // attempts together outlast the 2 s deadline.
-    app.sf_control(
-        "faults",
-        json!({"delay_ms": 3000, "count": 5, "method": "GET", "path": "/sobjects/Contact/"}),
-    )
-    .await;
+    let fault = app
+        .sf_fault(
+            json!({"delay_ms": 3000, "count": 5, "method": "GET", "path": "/sobjects/Contact/"}),
+        )
+        .await;
     let res = app.get("contacts", &format!("/Users/{id}")).await;
     assert!(retry_after(&res).is_some());
     let body = assert_scim_error(res, 503, None).await;
     assert!(body["detail"].as_str().unwrap().contains("2 s"), "{body}");
+    assert_eq!(
+        app.sf_fired(fault).await,
+        TOO_SLOW_READ,
+        "attempts before the deadline"
+    );
     app.stop().await;
 }
 
 #[tokio::test]
 async fn allow_duplicate_save_gets_past_an_alerting_duplicate_rule_but_not_a_blocking_one() {
-    let app = TestApp::spawn_with(|t| {
-        t.replacen(
-            "refresh_token = \"demo-refresh-token\"",
-            "refresh_token = \"demo-refresh-token\"\nallow_duplicate_save = true",
-            1,
-        )
-    })
-    .await;
+    let app = TestApp::spawn_with(with_salesforce_keys("allow_duplicate_save = true")).await;
     let ada = ada(&app).await;
     app.create_user("contacts", user("grace@example.com", "Grace", "Hopper"))
         .await;
@@ -992,14 +967,11 @@ async fn a_gateway_timeout_on_create_is_not_resent_blindly() {
     let app = TestApp::spawn().await;
     // A 504 from a proxy in front of Salesforce: the insert may or may not have happened
     // behind it, so the bridge looks, finds nothing yet, and leaves the retry to the IdP.
-    app.sf_control(
-        "faults",
-        json!({"status": 504, "errorCode": "GATEWAY_TIMEOUT", "count": 1, "method": "POST", "path": "/composite"}),
-    )
-    .await;
+    let fault = app.sf_fault(json!({"status": 504, "errorCode": "GATEWAY_TIMEOUT", "count": 1, "method": "POST", "path": "/composite"})).await;
     let body = user("gateway@example.com", "Gate", "Way");
     let res = app.post("contacts", "/Users", body.clone()).await;
     assert_scim_error(res, 503, None).await;
+    assert_eq!(app.sf_fired(fault).await, 1, "the 504 never happened");
     let soql = "SELECT Id FROM Contact WHERE Email = 'gateway@example.com'";
     assert_eq!(app.sf_query(soql).await.len(), 0, "the create was resent");
     let res = app.post("contacts", "/Users", body).await;
@@ -1010,22 +982,13 @@ async fn a_gateway_timeout_on_create_is_not_resent_blindly() {
 
 #[tokio::test]
 async fn a_create_that_could_not_finish_before_the_deadline_is_not_sent() {
-    let app = TestApp::spawn_with(|t| {
-        let t = t.replace(
-            "refresh_token = \"demo-refresh-token\"",
-            "refresh_token = \"demo-refresh-token\"\ntimeout_secs = 2",
-        );
-        format!("request_deadline_secs = 3\n{t}")
-    })
-    .await;
+    let app = TestApp::spawn_with(with_timeouts(3, 2)).await;
     // Warm the session so the slow match query is the only delay: it answers, but leaves
     // less than one Salesforce timeout (2 s) before the 3 s deadline.
     assert_eq!(app.get("contacts", "/Users?count=1").await.status(), 200);
-    app.sf_control(
-        "faults",
-        json!({"delay_ms": 1500, "count": 1, "method": "GET", "path": "/query"}),
-    )
-    .await;
+    let fault = app
+        .sf_fault(json!({"delay_ms": 1500, "count": 1, "method": "GET", "path": "/query"}))
+        .await;
     let res = app
         .post(
             "contacts",
@@ -1035,6 +998,11 @@ async fn a_create_that_could_not_finish_before_the_deadline_is_not_sent() {
         .await;
     let body = assert_scim_error(res, 503, None).await;
     assert!(detail(&body).contains("not sent"), "{body}");
+    assert_eq!(
+        app.sf_fired(fault).await,
+        1,
+        "the match query was not slowed"
+    );
     let stats = app.sf_stats().await;
     assert!(
         stats["by_endpoint"].get("POST /composite").is_none(),
