@@ -1,7 +1,7 @@
 //! The audit of `reference/scim-clients.md`: every item there that no other test module covered
 //! gets a test here, named after what the IdP does and asserting what the IdP would check.
 //! Items fully covered elsewhere (clients.rs, errors.rs, filters.rs, lifecycle.rs, policy.rs,
-//! salesforce_failures.rs, tokens.rs, oauth.rs) are not repeated; where an existing test checks
+//! failures/, tokens.rs, oauth.rs) are not repeated; where an existing test checks
 //! only part of an item (one record type, one policy, one media type), the test here checks all.
 
 use crate::helpers::*;
