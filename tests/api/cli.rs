@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::helpers::*;
+use salesforce_emulator::EmulatorConfig;
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_scim-bridge");
@@ -18,16 +19,19 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// A one-connection configuration with the emulator's default client id and refresh token.
 fn config_text(listen: &str, sf: &str, client_secret: &str) -> String {
+    let d = EmulatorConfig::default();
+    let (client_id, refresh_token) = (d.client_id, d.refresh_token);
     format!(
         r#"listen = "{listen}"
 [connections.contacts]
 record_type = "Contact"
 [connections.contacts.salesforce]
 domain = "{sf}"
-client_id = "demo-client-id"
+client_id = "{client_id}"
 client_secret = "{client_secret}"
-refresh_token = "demo-refresh-token"
+refresh_token = "{refresh_token}"
 [connections.contacts.inbound]
 bearer_tokens = ["{INBOUND}"]
 "#
@@ -120,7 +124,11 @@ async fn test_connection_passes_against_salesforce_and_says_how_to_fix_a_wrong_s
     let bad = dir.join("bad.toml");
     std::fs::write(
         &good,
-        config_text("127.0.0.1:0", app.sf.base_url(), "demo-client-secret"),
+        config_text(
+            "127.0.0.1:0",
+            app.sf.base_url(),
+            &EmulatorConfig::default().client_secret,
+        ),
     )
     .unwrap();
     std::fs::write(
@@ -179,7 +187,7 @@ async fn serve_logs_requests_and_salesforce_calls_but_never_a_secret_or_token() 
         config_text(
             &format!("127.0.0.1:{port}"),
             app.sf.base_url(),
-            "demo-client-secret",
+            &EmulatorConfig::default().client_secret,
         ),
     )
     .unwrap();
@@ -252,9 +260,10 @@ async fn serve_logs_requests_and_salesforce_calls_but_never_a_secret_or_token() 
         "no Salesforce call logged:\n{logs}"
     );
     assert!(logs.contains("request_id"), "no request id:\n{logs}");
+    let d = EmulatorConfig::default();
     for secret in [
-        "demo-client-secret",
-        "demo-refresh-token",
+        d.client_secret.as_str(),
+        d.refresh_token.as_str(),
         INBOUND,
         "a-wrong-token-that-is-long-enough",
         "!AQ", // every access token the org issues contains this

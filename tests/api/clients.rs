@@ -8,42 +8,6 @@ use crate::helpers::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-/// Status and JSON body of a response (`Value::Null` for an empty body).
-async fn read(res: reqwest::Response) -> (StatusCode, Value) {
-    let status = res.status();
-    let text = res.text().await.expect("body");
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-    };
-    (status, body)
-}
-
-/// Updates a record directly in Salesforce, as an admin would in the Salesforce UI.
-async fn sf_update(app: &TestApp, object: &str, id: &str, fields: Value) {
-    let token = app.sf_token().await;
-    let res = app
-        .http
-        .patch(format!(
-            "{}/services/data/v62.0/sobjects/{object}/{id}",
-            app.sf.base_url()
-        ))
-        .bearer_auth(token)
-        .json(&fields)
-        .send()
-        .await
-        .expect("sf update");
-    assert_eq!(res.status(), 204, "direct Salesforce update failed");
-}
-
-/// A record as Salesforce holds it; panics if it is missing.
-async fn sf_record(app: &TestApp, kind: Kind, id: &str) -> Value {
-    app.sf_get(kind.object, id)
-        .await
-        .unwrap_or_else(|| panic!("{} {id} is not in Salesforce", kind.object))
-}
-
 // ---------------------------------------------------------------------------------------------
 // PingOne
 
@@ -91,8 +55,7 @@ async fn pingone_provisions_updates_disables_and_removes(kind: Kind) {
     }
 
     // A Salesforce user notes something the mapping does not cover.
-    sf_update(
-        &app,
+    app.sf_update(
         kind.object,
         &id,
         json!({"Description": "Invented the compiler"}),
@@ -120,7 +83,7 @@ async fn pingone_provisions_updates_disables_and_removes(kind: Kind) {
     assert_eq!(updated["name"]["givenName"], "Grace Brewster");
     assert_eq!(updated["name"]["familyName"], "Hopper");
     assert!(updated.get("phoneNumbers").is_none(), "{updated}");
-    let sf = sf_record(&app, kind, &id).await;
+    let sf = app.sf_record(kind, &id).await;
     assert_eq!(sf["FirstName"], "Grace Brewster");
     assert_eq!(sf["Title"], "Commodore");
     assert_eq!(
@@ -141,7 +104,7 @@ async fn pingone_provisions_updates_disables_and_removes(kind: Kind) {
     let (status, disabled) = read(app.put(kind.conn, &format!("/Users/{id}"), off).await).await;
     assert_eq!(status, 200, "{disabled}");
     assert_eq!(disabled["active"], false);
-    let sf = sf_record(&app, kind, &id).await;
+    let sf = app.sf_record(kind, &id).await;
     assert!(kind.is_disabled(&sf), "not disabled in Salesforce: {sf}");
     if kind.object == "Lead" {
         assert_eq!(sf["Status"], "Closed - Not Converted");
@@ -169,7 +132,7 @@ async fn pingone_provisions_updates_disables_and_removes(kind: Kind) {
     // DELETE with the default remove action (disable): 204, and the record is kept, disabled.
     let res = app.delete(kind.conn, &format!("/Users/{id}")).await;
     assert_eq!(res.status(), 204);
-    let sf = sf_record(&app, kind, &id).await;
+    let sf = app.sf_record(kind, &id).await;
     assert!(kind.is_disabled(&sf));
     assert_eq!(sf["LastName"], "Hopper");
     app.stop().await;
@@ -293,7 +256,7 @@ async fn entra_probes_creates_and_patches(kind: Kind) {
     assert_eq!(status, 200, "{res}");
     assert_eq!(res["id"], json!(id));
     assert_eq!(res["emails"][0]["value"], "new@x.com");
-    let sf = sf_record(&app, kind, &id).await;
+    let sf = app.sf_record(kind, &id).await;
     assert_eq!(sf["Email"], "new@x.com");
     assert_eq!(sf["LastName"], "Bowen");
 
@@ -309,7 +272,7 @@ async fn entra_probes_creates_and_patches(kind: Kind) {
     .await;
     assert_eq!(status, 200, "{res}");
     assert_eq!(res["active"], false);
-    assert!(kind.is_disabled(&sf_record(&app, kind, &id).await));
+    assert!(kind.is_disabled(&app.sf_record(kind, &id).await));
     let (status, got) = read(app.get(kind.conn, &path).await).await;
     assert_eq!(status, 200);
     assert_eq!(got["active"], false);
@@ -335,7 +298,7 @@ async fn entra_probes_creates_and_patches(kind: Kind) {
         res.get("name.givenName").is_none(),
         "stored as a literal key: {res}"
     );
-    let sf = sf_record(&app, kind, &id).await;
+    let sf = app.sf_record(kind, &id).await;
     assert_eq!(sf["FirstName"], "A");
     assert_eq!(sf["LastName"], "B");
     assert!(!kind.is_disabled(&sf), "not re-enabled: {sf}");
@@ -357,7 +320,7 @@ async fn entra_probes_creates_and_patches(kind: Kind) {
     )
     .await;
     assert_eq!(status, 200, "manager as a plain string: {res}");
-    let sf = sf_record(&app, kind, &id).await;
+    let sf = app.sf_record(kind, &id).await;
     if kind.object == "Contact" {
         assert_eq!(res[ENTERPRISE]["department"], "Finance");
         assert_eq!(sf["Department"], "Finance");
@@ -377,7 +340,7 @@ async fn entra_probes_creates_and_patches(kind: Kind) {
         .await;
         assert_eq!(status, 200, "{res}");
         assert_eq!(res[ENTERPRISE]["organization"], "Contoso");
-        assert_eq!(sf_record(&app, kind, &id).await["Company"], "Contoso");
+        assert_eq!(app.sf_record(kind, &id).await["Company"], "Contoso");
     }
 
     // Manager in its object form, too.
@@ -417,7 +380,7 @@ async fn entra_manager_string_on_create(kind: Kind) {
     let (status, res) = read(app.post(kind.conn, "/Users", body).await).await;
     assert_eq!(status, 201, "{res}");
     let id = res["id"].as_str().unwrap();
-    let sf = sf_record(&app, kind, id).await;
+    let sf = app.sf_record(kind, id).await;
     assert_eq!(sf["LastName"], "Vance");
     if kind.object == "Contact" {
         assert_eq!(sf["Department"], "Retail");
@@ -458,7 +421,7 @@ async fn entra_renames_user_name(kind: Kind) {
     assert_eq!(status, 200, "{res}");
     assert_eq!(res["userName"], "lynne.r@example.com", "{res}");
     assert_eq!(
-        sf_record(&app, kind, &id).await["Email"],
+        app.sf_record(kind, &id).await["Email"],
         "lynne.r@example.com"
     );
     app.stop().await;
@@ -557,7 +520,7 @@ async fn okta_looks_up_creates_updates_and_deactivates(kind: Kind) {
     assert_eq!(updated["name"]["familyName"], "Brock-Smith");
     assert_eq!(updated["title"], "Director");
     assert!(!updated.to_string().contains(OKTA_PASSWORD));
-    let sf = sf_record(&app, kind, &id).await;
+    let sf = app.sf_record(kind, &id).await;
     assert_eq!(sf["LastName"], "Brock-Smith");
     assert_eq!(sf["Title"], "Director");
 
@@ -575,7 +538,7 @@ async fn okta_looks_up_creates_updates_and_deactivates(kind: Kind) {
     assert_eq!(status, 200, "{off}");
     assert_eq!(off["active"], false);
     assert!(!off.to_string().contains(OKTA_PASSWORD));
-    let sf = sf_record(&app, kind, &id).await;
+    let sf = app.sf_record(kind, &id).await;
     assert!(kind.is_disabled(&sf), "{sf}");
     assert_eq!(sf["LastName"], "Brock-Smith");
     assert!(
@@ -675,7 +638,7 @@ async fn onelogin_template_types(kind: Kind) {
     assert_eq!(created["active"], true);
     let id = created["id"].as_str().unwrap().to_string();
     assert!(id.starts_with(kind.id_prefix()));
-    let sf = sf_record(&app, kind, &id).await;
+    let sf = app.sf_record(kind, &id).await;
     assert!(!kind.is_disabled(&sf), "{sf}");
     assert_eq!(sf["Title"], "Analyst");
 
@@ -696,7 +659,7 @@ async fn onelogin_template_types(kind: Kind) {
     assert_eq!(status, 200, "{res}");
     assert_eq!(res["active"], false);
     assert!(res.get("title").is_none(), "{res}");
-    let sf = sf_record(&app, kind, &id).await;
+    let sf = app.sf_record(kind, &id).await;
     assert_eq!(sf["Title"], Value::Null);
     assert_eq!(sf["Phone"], "+44 20 7946 0000");
     assert!(kind.is_disabled(&sf));
@@ -708,7 +671,7 @@ async fn onelogin_template_types(kind: Kind) {
     let (status, res) = read(app.put(kind.conn, &path, put).await).await;
     assert_eq!(status, 200, "{res}");
     assert_eq!(res["active"], true);
-    assert!(!kind.is_disabled(&sf_record(&app, kind, &id).await));
+    assert!(!kind.is_disabled(&app.sf_record(kind, &id).await));
     app.stop().await;
 }
 
@@ -752,7 +715,7 @@ async fn entra_attribute_paths(kind: Kind) {
     assert_eq!(res["phoneNumbers"][0]["value"], "+1 425 555 0109");
     assert_eq!(res["addresses"][0]["postalCode"], "98052");
     assert_eq!(res["emails"][0]["value"], "diego.s@example.com");
-    let sf = sf_record(&app, kind, &id).await;
+    let sf = app.sf_record(kind, &id).await;
     assert_eq!(sf["MobilePhone"], "+1 425 555 0109");
     let postal = if kind.object == "Lead" {
         "PostalCode"
@@ -774,7 +737,7 @@ async fn entra_attribute_paths(kind: Kind) {
     )
     .await;
     assert_eq!(status, 200);
-    let sf = sf_record(&app, kind, &id).await;
+    let sf = app.sf_record(kind, &id).await;
     assert!(kind.is_disabled(&sf));
     assert_eq!(sf["MobilePhone"], "+1 425 555 0109");
     assert_eq!(sf["Title"], "Product Manager");

@@ -31,15 +31,6 @@ async fn list_with_query(app: &TestApp, query: &str) -> Response {
         .unwrap()
 }
 
-fn patch_op(ops: Value) -> Value {
-    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
-}
-
-/// How many Contacts Salesforce holds.
-async fn contact_count(app: &TestApp) -> usize {
-    app.sf_query("SELECT Id FROM Contact").await.len()
-}
-
 #[tokio::test]
 async fn unreadable_create_bodies_are_invalid_syntax_and_write_nothing() {
     let app = TestApp::spawn().await;
@@ -75,7 +66,7 @@ async fn unreadable_create_bodies_are_invalid_syntax_and_write_nothing() {
         }
     }
     assert_eq!(app.api_requests().await, before, "Salesforce was called");
-    assert_eq!(contact_count(&app).await, 0);
+    assert_eq!(app.contact_count(None).await, 0);
     app.stop().await;
 }
 
@@ -99,7 +90,7 @@ async fn a_body_that_is_not_json_is_refused_with_415() {
             "{body}"
         );
     }
-    assert_eq!(contact_count(&app).await, 0);
+    assert_eq!(app.contact_count(None).await, 0);
     app.stop().await;
 }
 
@@ -130,7 +121,7 @@ async fn a_body_over_256_kib_is_refused_with_413() {
     )
     .await;
     assert_eq!(res.status(), 201);
-    assert_eq!(contact_count(&app).await, 1);
+    assert_eq!(app.contact_count(None).await, 1);
     app.stop().await;
 }
 
@@ -186,7 +177,7 @@ async fn a_create_without_user_name_is_refused() {
         );
     }
     assert_eq!(app.api_requests().await, before);
-    assert_eq!(contact_count(&app).await, 0);
+    assert_eq!(app.contact_count(None).await, 0);
     app.stop().await;
 }
 
@@ -201,48 +192,48 @@ async fn malformed_patch_requests_are_refused_with_their_scim_type_and_change_no
     let cases: Vec<(&str, Value, &str)> = vec![
         (
             "no Operations",
-            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"]}),
+            json!({"schemas": [PATCH_OP]}),
             "invalidSyntax",
         ),
-        ("empty Operations", patch_op(json!([])), "invalidSyntax"),
+        ("empty Operations", patch_ops(json!([])), "invalidSyntax"),
         (
             "Operations not a list",
-            patch_op(json!({"op": "replace"})),
+            patch_ops(json!({"op": "replace"})),
             "invalidSyntax",
         ),
         (
             "an unknown op",
-            patch_op(json!([{"op": "merge", "path": "title", "value": "x"}])),
+            patch_ops(json!([{"op": "merge", "path": "title", "value": "x"}])),
             "invalidSyntax",
         ),
         (
             "an op that is not a string",
-            patch_op(json!([{"op": 1, "path": "title", "value": "x"}])),
+            patch_ops(json!([{"op": 1, "path": "title", "value": "x"}])),
             "invalidSyntax",
         ),
         (
             "remove without a path",
-            patch_op(json!([{"op": "remove"}])),
+            patch_ops(json!([{"op": "remove"}])),
             "noTarget",
         ),
         (
             "an unparsable path",
-            patch_op(json!([{"op": "replace", "path": "name..givenName", "value": "x"}])),
+            patch_ops(json!([{"op": "replace", "path": "name..givenName", "value": "x"}])),
             "invalidPath",
         ),
         (
             "an unterminated value filter",
-            patch_op(json!([{"op": "replace", "path": "emails[type eq \"work\"", "value": "x"}])),
+            patch_ops(json!([{"op": "replace", "path": "emails[type eq \"work\"", "value": "x"}])),
             "invalidPath",
         ),
         (
             "a path that is not a string",
-            patch_op(json!([{"op": "replace", "path": 7, "value": "x"}])),
+            patch_ops(json!([{"op": "replace", "path": 7, "value": "x"}])),
             "invalidPath",
         ),
         (
             "replace without a value",
-            patch_op(json!([{"op": "replace", "path": "title"}])),
+            patch_ops(json!([{"op": "replace", "path": "title"}])),
             "invalidValue",
         ),
         (
@@ -253,7 +244,7 @@ async fn malformed_patch_requests_are_refused_with_their_scim_type_and_change_no
         ),
         (
             "a valid op after an invalid one",
-            patch_op(json!([
+            patch_ops(json!([
                 {"op": "replace", "path": "title", "value": "Changed"},
                 {"op": "remove"}
             ])),
@@ -417,7 +408,7 @@ async fn a_method_a_route_does_not_serve_is_a_scim_405_with_allow() {
         assert_eq!(got.as_deref(), Some(allow), "{method} {path}");
         assert_scim_error(res, 405, None).await;
     }
-    assert_eq!(contact_count(&app).await, 0);
+    assert_eq!(app.contact_count(None).await, 0);
     app.stop().await;
 }
 
@@ -555,7 +546,7 @@ async fn a_stale_if_match_is_a_412_that_changes_nothing_and_the_current_etag_suc
         .patch(
             "contacts",
             &format!("/Users/{id}"),
-            patch_op(json!([{"op": "replace", "path": "title", "value": "First"}])),
+            patch_ops(json!([{"op": "replace", "path": "title", "value": "First"}])),
         )
         .await;
     assert_eq!(res.status(), 200);
@@ -565,7 +556,7 @@ async fn a_stale_if_match_is_a_412_that_changes_nothing_and_the_current_etag_suc
 
     let mut replaced = user("ver@b.test", "Vera", "Replaced");
     replaced["title"] = json!("Second");
-    let patch = patch_op(json!([{"op": "replace", "path": "title", "value": "Second"}]));
+    let patch = patch_ops(json!([{"op": "replace", "path": "title", "value": "Second"}]));
     for (method, body) in [
         (Method::PUT, Some(replaced.clone())),
         (Method::PATCH, Some(patch.clone())),
@@ -619,7 +610,7 @@ async fn if_match_star_matches_any_version() {
         Method::PATCH,
         &id,
         "*",
-        Some(patch_op(
+        Some(patch_ops(
             json!([{"op": "replace", "path": "title", "value": "Any"}]),
         )),
     )
@@ -830,7 +821,7 @@ async fn hostile_inputs_are_answered_with_4xx_scim_errors_not_panics() {
     assert_eq!(res.status(), 200);
     let back: Value = res.json().await.unwrap();
     assert_eq!(back["name"]["familyName"], json!("Survivor"));
-    assert_eq!(contact_count(&app).await, 1);
+    assert_eq!(app.contact_count(None).await, 1);
     app.stop().await;
 }
 

@@ -210,8 +210,7 @@ async fn active_eq_false_finds_only_disabled_users_on_both_record_types() {
         .patch(
             "contacts",
             &format!("/Users/{}", ids[1]),
-            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                   "Operations": [{"op": "Replace", "path": "active", "value": "False"}]}),
+            patch_ops(json!([{"op": "Replace", "path": "active", "value": "False"}])),
         )
         .await;
     assert_eq!(res.status(), 200);

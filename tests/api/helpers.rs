@@ -1,13 +1,17 @@
-//! `TestApp`: an emulator and a bridge on port 0, with helpers to call both.
+//! `TestApp`: an emulator and a bridge on port 0, with helpers to call both (the Salesforce side
+//! through `salesforce_emulator::testkit`), and the request bodies and checks several test
+//! modules share.
 // Not every test module uses every helper.
 #![allow(dead_code)]
 
 use std::net::TcpListener;
 
-use reqwest::{Method, Response};
+use reqwest::{Method, Response, StatusCode};
+use salesforce_emulator::testkit::{FaultId, Kit};
 use salesforce_emulator::{EmulatorConfig, EmulatorHandle};
 use scim_bridge::config::{self, Config};
 use scim_bridge::demo;
+use scim_bridge::salesforce::DEFAULT_API_VERSION;
 use scim_bridge::startup::Application;
 use serde_json::{json, Value};
 
@@ -29,6 +33,9 @@ pub struct TestApp {
     /// `http://127.0.0.1:PORT` of the bridge.
     pub address: String,
     pub sf: EmulatorHandle,
+    /// Direct access to Salesforce (the emulator) with `EmulatorConfig::default()` credentials,
+    /// at the bridge's API version.
+    pub kit: Kit,
     pub http: reqwest::Client,
     bridge: actix_web::dev::ServerHandle,
 }
@@ -61,9 +68,11 @@ impl TestApp {
         let address = format!("http://127.0.0.1:{}", app.port());
         let bridge = app.handle();
         tokio::spawn(app.run_until_stopped());
+        let kit = Kit::new(sf.base_url()).with_api_version(DEFAULT_API_VERSION);
         TestApp {
             address,
             sf,
+            kit,
             http: reqwest::Client::new(),
             bridge,
         }
@@ -142,128 +151,134 @@ impl TestApp {
         json["id"].as_str().expect("id").to_string()
     }
 
-    // ---- Salesforce side (the emulator, with its default credentials) ----
+    // ---- Salesforce side (the emulator through its testkit, default credentials) ----
 
-    /// An access token for direct Salesforce calls.
+    /// An access token for direct Salesforce calls (a new one each call).
     pub async fn sf_token(&self) -> String {
-        let d = EmulatorConfig::default();
-        let res: Value = self
-            .http
-            .post(format!("{}/services/oauth2/token", self.sf.base_url()))
-            .form(&[
-                ("grant_type", "refresh_token"),
-                ("client_id", d.client_id.as_str()),
-                ("client_secret", d.client_secret.as_str()),
-                ("refresh_token", d.refresh_token.as_str()),
-            ])
-            .send()
-            .await
-            .expect("token")
-            .json()
-            .await
-            .expect("token json");
-        res["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_string()
+        self.kit.token().await.expect("token")
     }
 
-    fn sf_rest(&self, path: &str) -> String {
-        format!("{}/services/data/v62.0{path}", self.sf.base_url())
+    /// The URL of a Salesforce REST path at the bridge's API version (`/composite/sobjects`).
+    pub fn sf_rest_url(&self, path: &str) -> String {
+        self.kit.rest_url(path)
     }
 
     /// Runs SOQL directly against Salesforce and returns the records.
     pub async fn sf_query(&self, soql: &str) -> Vec<Value> {
-        let token = self.sf_token().await;
-        let res: Value = self
-            .http
-            .get(self.sf_rest("/query"))
-            .query(&[("q", soql)])
-            .bearer_auth(token)
-            .send()
+        self.kit.query(soql).await.expect("query")
+    }
+
+    /// How many live Contacts Salesforce holds: all, or those with this Email.
+    pub async fn contact_count(&self, email: Option<&str>) -> u64 {
+        let condition = email.map(|e| format!("Email = '{e}'"));
+        self.kit
+            .count("Contact", condition.as_deref())
             .await
-            .expect("query")
-            .json()
-            .await
-            .expect("query json");
-        res["records"]
-            .as_array()
-            .cloned()
-            .unwrap_or_else(|| panic!("query failed: {res}"))
+            .expect("count")
     }
 
     /// Reads one record directly from Salesforce (`None` if missing or deleted).
     pub async fn sf_get(&self, object: &str, id: &str) -> Option<Value> {
-        let token = self.sf_token().await;
-        let res = self
-            .http
-            .get(self.sf_rest(&format!("/sobjects/{object}/{id}")))
-            .bearer_auth(token)
-            .send()
+        self.kit.record(object, id).await.expect("read")
+    }
+
+    /// A record as Salesforce holds it; panics if it is missing.
+    pub async fn sf_record(&self, kind: Kind, id: &str) -> Value {
+        self.sf_get(kind.object, id)
             .await
-            .expect("get");
-        if res.status() == 200 {
-            Some(res.json().await.expect("json"))
-        } else {
-            None
-        }
+            .unwrap_or_else(|| panic!("{} {id} is not in Salesforce", kind.object))
     }
 
     /// Creates a record directly in Salesforce (as if it existed before the bridge).
     pub async fn sf_create(&self, object: &str, fields: Value) -> String {
-        let token = self.sf_token().await;
-        let res: Value = self
-            .http
-            .post(self.sf_rest(&format!("/sobjects/{object}")))
-            .bearer_auth(token)
-            .json(&fields)
-            .send()
-            .await
-            .expect("create")
-            .json()
-            .await
-            .expect("json");
-        res["id"]
-            .as_str()
-            .unwrap_or_else(|| panic!("create failed: {res}"))
-            .to_string()
+        self.kit.create(object, &fields).await.expect("create")
     }
 
-    /// `POST /__emulator/{path}` on the emulator's control API.
+    /// Updates a record directly in Salesforce, as an admin would in the Salesforce UI.
+    pub async fn sf_update(&self, object: &str, id: &str, fields: Value) {
+        self.kit.update(object, id, &fields).await.expect("update");
+    }
+
+    /// Deletes a record directly in Salesforce (into the Recycle Bin), behind the bridge's back.
+    pub async fn sf_delete(&self, object: &str, id: &str) {
+        self.kit.delete(object, id).await.expect("delete");
+    }
+
+    /// `POST /__emulator/{path}` on the emulator's control API; the answer's body.
     pub async fn sf_control(&self, path: &str, body: Value) -> Value {
         let res = self
-            .http
-            .post(format!("{}/__emulator/{path}", self.sf.base_url()))
-            .json(&body)
-            .send()
+            .kit
+            .control(Method::POST, path, Some(&body))
             .await
             .expect("control");
         assert!(
-            res.status().is_success(),
-            "control {path} failed: {}",
-            res.status()
+            res.status.is_success(),
+            "control {path} failed: {} {}",
+            res.status,
+            res.body
         );
-        res.json().await.unwrap_or(Value::Null)
+        res.body
     }
 
-    /// The emulator's request counters.
+    /// Injects a fault (the emulator README's spec); assert it fired with [`Self::sf_fired`].
+    pub async fn sf_fault(&self, spec: Value) -> FaultId {
+        self.kit.inject_fault(&spec).await.expect("fault")
+    }
+
+    /// How often a fault fired so far.
+    pub async fn sf_fired(&self, fault: FaultId) -> u64 {
+        self.kit.fired(fault).await.expect("stats")
+    }
+
+    /// Drops every injected fault.
+    pub async fn sf_clear_faults(&self) {
+        self.kit.clear_faults().await.expect("clear faults");
+    }
+
+    /// The emulator's counters, as served (`GET /__emulator/stats`).
     pub async fn sf_stats(&self) -> Value {
-        self.http
-            .get(format!("{}/__emulator/stats", self.sf.base_url()))
-            .send()
-            .await
-            .expect("stats")
-            .json()
-            .await
-            .expect("json")
+        self.kit.stats_json().await.expect("stats")
     }
 
     /// Counted Salesforce API requests so far.
     pub async fn api_requests(&self) -> u64 {
-        self.sf_stats().await["api_requests_total"]
-            .as_u64()
-            .expect("counter")
+        self.kit.stats().await.expect("stats").api_requests_total
     }
+
+    /// Token requests Salesforce has answered so far.
+    pub async fn token_requests(&self) -> u64 {
+        self.kit.stats().await.expect("stats").token_requests
+    }
+
+    // ---- the bridge's admin API ----
+
+    /// `POST /admin/connections/{conn}/test`, with `token` as the bearer if given.
+    pub async fn admin_test(&self, conn: &str, token: Option<&str>) -> Response {
+        let mut req = self
+            .http
+            .post(format!("{}/admin/connections/{conn}/test", self.address));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("bridge answers")
+    }
+}
+
+/// Status and JSON body of a response (`Value::Null` for an empty body; panics if not JSON).
+pub async fn read(res: Response) -> (StatusCode, Value) {
+    let status = res.status();
+    let text = res.text().await.expect("body");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    };
+    (status, body)
+}
+
+/// The JSON body of a response (panics if it has none).
+pub async fn json_of(res: Response) -> Value {
+    res.json().await.expect("JSON body")
 }
 
 /// A typical SCIM User body.
@@ -392,6 +407,33 @@ impl Kind {
 /// An edit for `TestApp::spawn_with` that appends a policy table to one connection.
 pub fn with_policy(conn: &'static str, keys: &'static str) -> impl FnOnce(String) -> String {
     move |toml| format!("{toml}\n[connections.{conn}.policy]\n{keys}\n")
+}
+
+/// An edit for `TestApp::spawn_with` that adds TOML keys to every connection's
+/// `[connections.*.salesforce]` table.
+pub fn with_salesforce_keys(keys: impl Into<String>) -> impl FnOnce(String) -> String {
+    let keys: String = keys.into();
+    move |toml| {
+        let mut out = String::with_capacity(toml.len() + 4 * keys.len());
+        for line in toml.lines() {
+            out.push_str(line);
+            out.push('\n');
+            if line.starts_with("[connections.") && line.ends_with(".salesforce]") {
+                out.push_str(&keys);
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+/// An edit that sets `request_deadline_secs` and every connection's `salesforce.timeout_secs`
+/// (which the configuration requires to be below the deadline).
+pub fn with_timeouts(deadline_secs: u64, timeout_secs: u64) -> impl FnOnce(String) -> String {
+    move |toml| {
+        let toml = with_salesforce_keys(format!("timeout_secs = {timeout_secs}"))(toml);
+        format!("request_deadline_secs = {deadline_secs}\n{toml}")
+    }
 }
 
 /// A PatchOp request body with the given operations.

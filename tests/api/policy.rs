@@ -18,16 +18,6 @@ fn assert_notice(res: &Response, needle: &str) -> String {
     n
 }
 
-async fn contact_count(app: &TestApp, email: &str) -> usize {
-    app.sf_query(&format!("SELECT Id FROM Contact WHERE Email = '{email}'"))
-        .await
-        .len()
-}
-
-async fn json_of(res: Response) -> Value {
-    res.json().await.expect("JSON body")
-}
-
 // ---- allow_create ---------------------------------------------------------------------------
 
 #[tokio::test]
@@ -47,7 +37,7 @@ async fn a_new_contact_is_refused_with_403_naming_the_toggle_when_creating_is_of
     assert!(detail.contains("nothing was written"), "{detail}");
     // Only the match lookup reached Salesforce.
     assert_eq!(app.api_requests().await - before, 1);
-    assert_eq!(contact_count(&app, "new@example.com").await, 0);
+    assert_eq!(app.contact_count(Some("new@example.com")).await, 0);
     app.stop().await;
 }
 
@@ -71,7 +61,7 @@ async fn an_existing_contact_is_still_linked_when_creating_is_off() {
     assert_notice(&res, &existing);
     let body = json_of(res).await;
     assert_eq!(body["id"], json!(existing));
-    assert_eq!(contact_count(&app, "grace@example.com").await, 1);
+    assert_eq!(app.contact_count(Some("grace@example.com")).await, 1);
     app.stop().await;
 }
 
@@ -135,10 +125,7 @@ async fn a_patch_changes_nothing_and_says_so_when_updating_is_off() {
         .patch(
             "contacts",
             &format!("/Users/{id}"),
-            json!({
-                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                "Operations": [{"op": "Replace", "path": "name.givenName", "value": "Augusta"}]
-            }),
+            patch_ops(json!([{"op": "Replace", "path": "name.givenName", "value": "Augusta"}])),
         )
         .await;
     assert_eq!(res.status(), 200);
@@ -161,10 +148,7 @@ async fn a_disable_still_works_when_only_updating_is_off() {
         .patch(
             "contacts",
             &format!("/Users/{id}"),
-            json!({
-                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                "Operations": [{"op": "Replace", "path": "active", "value": "False"}]
-            }),
+            patch_ops(json!([{"op": "Replace", "path": "active", "value": "False"}])),
         )
         .await;
     assert_eq!(res.status(), 200);
@@ -213,10 +197,7 @@ async fn a_disable_is_answered_200_but_left_active_when_disabling_is_off() {
         .patch(
             "contacts",
             &format!("/Users/{id}"),
-            json!({
-                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                "Operations": [{"op": "replace", "value": {"active": false}}]
-            }),
+            patch_ops(json!([{"op": "replace", "value": {"active": false}}])),
         )
         .await;
     assert_eq!(res.status(), 200);
@@ -256,10 +237,7 @@ async fn a_lead_disable_is_left_open_when_disabling_leads_is_off() {
         .patch(
             "leads",
             &format!("/Users/{id}"),
-            json!({
-                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                "Operations": [{"op": "replace", "path": "active", "value": false}]
-            }),
+            patch_ops(json!([{"op": "replace", "path": "active", "value": false}])),
         )
         .await;
     assert_eq!(res.status(), 200);
@@ -314,10 +292,7 @@ async fn a_disabled_contact_is_enabled_again_with_active_true() {
         .patch(
             "contacts",
             &format!("/Users/{id}"),
-            json!({
-                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                "Operations": [{"op": "Replace", "path": "active", "value": "True"}]
-            }),
+            patch_ops(json!([{"op": "Replace", "path": "active", "value": "True"}])),
         )
         .await;
     assert_eq!(res.status(), 200);
@@ -360,10 +335,7 @@ async fn a_lead_delete_closes_the_lead_by_default_and_active_true_reopens_it() {
         .patch(
             "leads",
             &format!("/Users/{id}"),
-            json!({
-                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                "Operations": [{"op": "replace", "path": "active", "value": true}]
-            }),
+            patch_ops(json!([{"op": "replace", "path": "active", "value": true}])),
         )
         .await;
     assert_eq!(res.status(), 200);
@@ -443,7 +415,7 @@ async fn a_delete_removes_the_contact_from_salesforce_when_the_remove_action_is_
     let res = app.get("contacts", &format!("/Users/{id}")).await;
     assert_scim_error(res, 404, None).await;
     assert!(app.sf_get("Contact", &id).await.is_none());
-    assert_eq!(contact_count(&app, "ada@example.com").await, 0);
+    assert_eq!(app.contact_count(Some("ada@example.com")).await, 0);
     let list = app
         .filter("contacts", "userName eq \"ada@example.com\"")
         .await;
@@ -574,13 +546,10 @@ async fn a_create_only_mapping_row_is_not_written_by_patch() {
         .patch(
             "contacts",
             &format!("/Users/{id}"),
-            json!({
-                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                "Operations": [
-                    {"op": "replace", "path": "title", "value": "Countess"},
-                    {"op": "replace", "path": "name.givenName", "value": "Augusta"}
-                ]
-            }),
+            patch_ops(json!([
+                {"op": "replace", "path": "title", "value": "Countess"},
+                {"op": "replace", "path": "name.givenName", "value": "Augusta"}
+            ])),
         )
         .await;
     assert_eq!(res.status(), 200);

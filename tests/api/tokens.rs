@@ -16,28 +16,12 @@ fn secrets() -> Vec<String> {
     vec![d.client_secret, d.refresh_token, "Bearer ".to_string()]
 }
 
-async fn token_requests(app: &TestApp) -> u64 {
-    app.sf_stats().await["token_requests"]
-        .as_u64()
-        .expect("token_requests counter")
-}
-
 async fn text_without_secrets(res: Response) -> String {
     let text = res.text().await.expect("body");
     for s in secrets() {
         assert!(!text.contains(&s), "the answer leaks {s:?}: {text}");
     }
     text
-}
-
-async fn admin_test(app: &TestApp, conn: &str, token: Option<&str>) -> Response {
-    let mut req = app
-        .http
-        .post(format!("{}/admin/connections/{conn}/test", app.address));
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    req.send().await.expect("bridge answers")
 }
 
 fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
@@ -64,7 +48,7 @@ async fn an_access_token_that_expires_mid_run_is_renewed_once_and_the_calls_succ
     let id = app
         .create_user("contacts", user("ada@example.com", "Ada", "Lovelace"))
         .await;
-    let before = token_requests(&app).await;
+    let before = app.token_requests().await;
     app.sf_control("tokens/expire", json!({})).await;
     let res = app.get("contacts", &format!("/Users/{id}")).await;
     assert_eq!(res.status(), 200);
@@ -80,7 +64,7 @@ async fn an_access_token_that_expires_mid_run_is_renewed_once_and_the_calls_succ
         .filter("contacts", "userName eq \"ada@example.com\"")
         .await;
     assert_eq!(list["totalResults"], 1);
-    assert_eq!(token_requests(&app).await - before, 1);
+    assert_eq!(app.token_requests().await - before, 1);
     app.stop().await;
 }
 
@@ -90,14 +74,14 @@ async fn ten_concurrent_requests_after_expiry_share_a_single_token_request() {
     let id = app
         .create_user("contacts", user("ada@example.com", "Ada", "Lovelace"))
         .await;
-    let before = token_requests(&app).await;
+    let before = app.token_requests().await;
     app.sf_control("tokens/expire", json!({})).await;
     let path = format!("/Users/{id}");
     let answers = join_all((0..10).map(|_| app.get("contacts", &path))).await;
     for res in answers {
         assert_eq!(res.status(), 200);
     }
-    assert_eq!(token_requests(&app).await - before, 1);
+    assert_eq!(app.token_requests().await - before, 1);
     app.stop().await;
 }
 
@@ -117,7 +101,7 @@ async fn rotated_refresh_tokens_are_followed_through_two_expiries() {
         .create_user("contacts", user("ada@example.com", "Ada", "Lovelace"))
         .await;
     for round in 0..2 {
-        let before = token_requests(&app).await;
+        let before = app.token_requests().await;
         app.sf_control("tokens/expire", json!({})).await;
         let res = app.get("contacts", &format!("/Users/{id}")).await;
         assert_eq!(res.status(), 200, "after expiry {round}");
@@ -125,16 +109,15 @@ async fn rotated_refresh_tokens_are_followed_through_two_expiries() {
             .patch(
                 "contacts",
                 &format!("/Users/{id}"),
-                json!({
-                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                    "Operations": [{"op": "replace", "path": "title", "value": format!("Round {round}")}]
-                }),
+                patch_ops(
+                    json!([{"op": "replace", "path": "title", "value": format!("Round {round}")}]),
+                ),
             )
             .await;
         assert_eq!(res.status(), 200, "after expiry {round}");
         let body: Value = res.json().await.unwrap();
         assert_eq!(body["title"], format!("Round {round}"));
-        assert_eq!(token_requests(&app).await - before, 1, "round {round}");
+        assert_eq!(app.token_requests().await - before, 1, "round {round}");
     }
     app.stop().await;
 }
@@ -150,15 +133,16 @@ async fn a_revoked_refresh_token_falls_back_to_the_client_credentials_grant() {
         .await;
     app.sf_control("tokens/expire", json!({"refresh_tokens": true}))
         .await;
-    let before = token_requests(&app).await;
+    let before = app.token_requests().await;
     let res = app.get("contacts", &format!("/Users/{id}")).await;
     assert_eq!(res.status(), 200);
     // One refused refresh grant, one client credentials grant; later calls reuse the session.
-    assert_eq!(token_requests(&app).await - before, 2);
+    assert_eq!(app.token_requests().await - before, 2);
     let res = app.get("contacts", &format!("/Users/{id}")).await;
     assert_eq!(res.status(), 200);
-    assert_eq!(token_requests(&app).await - before, 2);
-    let report: Value = admin_test(&app, "contacts", Some(ADMIN_TOKEN))
+    assert_eq!(app.token_requests().await - before, 2);
+    let report: Value = app
+        .admin_test("contacts", Some(ADMIN_TOKEN))
         .await
         .json()
         .await
@@ -180,7 +164,7 @@ async fn a_revoked_refresh_token_falls_back_to_the_client_credentials_grant() {
 #[tokio::test]
 async fn refused_credentials_are_a_502_that_names_test_connection_and_leaks_no_secret() {
     let app = TestApp::spawn_with(wrong_client_secret).await;
-    let before = token_requests(&app).await;
+    let before = app.token_requests().await;
     let res = app.get("contacts", "/Users").await;
     assert_eq!(res.status(), 502);
     let text = text_without_secrets(res).await;
@@ -199,7 +183,7 @@ async fn refused_credentials_are_a_502_that_names_test_connection_and_leaks_no_s
         )
         .await;
     assert_scim_error(res, 502, None).await;
-    assert_eq!(token_requests(&app).await - before, 1);
+    assert_eq!(app.token_requests().await - before, 1);
     assert!(app.sf_query("SELECT Id FROM Contact").await.is_empty());
     // The other connection has its own, valid credentials.
     app.create_user(
@@ -213,7 +197,7 @@ async fn refused_credentials_are_a_502_that_names_test_connection_and_leaks_no_s
 #[tokio::test]
 async fn the_admin_test_route_reports_a_healthy_connection() {
     let app = TestApp::spawn().await;
-    let res = admin_test(&app, "contacts", Some(ADMIN_TOKEN)).await;
+    let res = app.admin_test("contacts", Some(ADMIN_TOKEN)).await;
     assert_eq!(res.status(), 200);
     let report: Value = serde_json::from_str(&text_without_secrets(res).await).unwrap();
     assert_eq!(report["connection"], "contacts");
@@ -229,7 +213,7 @@ async fn the_admin_test_route_reports_a_healthy_connection() {
 #[tokio::test]
 async fn the_admin_test_route_reports_refused_credentials_with_a_fix() {
     let app = TestApp::spawn_with(wrong_client_secret).await;
-    let res = admin_test(&app, "contacts", Some(ADMIN_TOKEN)).await;
+    let res = app.admin_test("contacts", Some(ADMIN_TOKEN)).await;
     assert_eq!(res.status(), 200);
     let text = text_without_secrets(res).await;
     assert!(!text.contains("not-the-secret-0123"), "{text}");
@@ -248,12 +232,14 @@ async fn the_admin_test_route_reports_refused_credentials_with_a_fix() {
 #[tokio::test]
 async fn the_admin_test_route_needs_the_admin_token() {
     let app = TestApp::spawn().await;
-    let res = admin_test(&app, "contacts", None).await;
+    let res = app.admin_test("contacts", None).await;
     assert_scim_error(res, 401, None).await;
-    let res = admin_test(&app, "contacts", Some("not-the-admin-token")).await;
+    let res = app
+        .admin_test("contacts", Some("not-the-admin-token"))
+        .await;
     assert_scim_error(res, 401, None).await;
     // The SCIM token of a connection is not an admin token.
-    let res = admin_test(&app, "contacts", Some(TOKEN)).await;
+    let res = app.admin_test("contacts", Some(TOKEN)).await;
     assert_scim_error(res, 401, None).await;
     app.stop().await;
 }
@@ -261,7 +247,7 @@ async fn the_admin_test_route_needs_the_admin_token() {
 #[tokio::test]
 async fn the_admin_test_route_answers_404_for_an_unknown_connection() {
     let app = TestApp::spawn().await;
-    let res = admin_test(&app, "nosuch", Some(ADMIN_TOKEN)).await;
+    let res = app.admin_test("nosuch", Some(ADMIN_TOKEN)).await;
     let body = assert_scim_error(res, 404, None).await;
     assert!(body["detail"].as_str().unwrap().contains("nosuch"));
     app.stop().await;
@@ -272,11 +258,12 @@ async fn a_rotated_refresh_token_is_saved_to_its_file_so_a_restarted_bridge_cont
     let dir = std::env::temp_dir().join(format!("scim-bridge-rotation-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("refresh-token");
-    std::fs::write(&file, "demo-refresh-token\n").unwrap();
+    let root = EmulatorConfig::default().refresh_token;
+    std::fs::write(&file, format!("{root}\n")).unwrap();
     let path = file.display().to_string();
     let edit = |t: String| {
         t.replacen(
-            "refresh_token = \"demo-refresh-token\"",
+            &format!("refresh_token = \"{root}\""),
             &format!("refresh_token_file = {path:?}"),
             1,
         )
@@ -293,11 +280,7 @@ async fn a_rotated_refresh_token_is_saved_to_its_file_so_a_restarted_bridge_cont
         .create_user("contacts", user("chain@example.com", "Chain", "Rotation"))
         .await;
     let saved = std::fs::read_to_string(&file).unwrap();
-    assert_ne!(
-        saved.trim(),
-        "demo-refresh-token",
-        "the rotated token was not saved"
-    );
+    assert_ne!(saved.trim(), root, "the rotated token was not saved");
 
     // "Restart": a second bridge from the same configuration, against the same org.
     let text = edit(scim_bridge::demo::demo_config_text(
@@ -321,9 +304,7 @@ async fn a_rotated_refresh_token_is_saved_to_its_file_so_a_restarted_bridge_cont
         200,
         "the restarted bridge could not continue the chain"
     );
-    assert!(!std::fs::read_to_string(&file)
-        .unwrap()
-        .contains("demo-refresh-token"));
+    assert!(!std::fs::read_to_string(&file).unwrap().contains(&root));
     handle.stop(false).await;
     app.stop().await;
 }

@@ -1,5 +1,6 @@
 //! The control API under `/__emulator/` (no auth, never counted): reset, token expiry, fault
-//! injection, Lead conversion, portal users, duplicate rules and request statistics.
+//! injection, Lead conversion, portal users, duplicate rules and request statistics (including
+//! how often each injected fault fired).
 
 use std::sync::atomic::Ordering;
 
@@ -41,7 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Drops records, faults, duplicate rules, counters and cursors; tokens stay valid.
 async fn reset(state: web::Data<AppState>) -> HttpResponse {
     state.store.write().clear();
-    state.faults.clear();
+    state.faults.reset();
     state.api_used.store(0, Ordering::Release);
     state.stats.clear();
     state.cursors.lock().clear();
@@ -67,13 +68,14 @@ async fn expire_tokens(state: web::Data<AppState>, body: web::Bytes) -> HttpResp
     HttpResponse::NoContent().finish()
 }
 
+/// Adds a fault; answers 201 `{"id": N}`, the id under which `stats` reports its firings.
 async fn add_fault(state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
     let spec: FaultSpec = match serde_json::from_slice(&body) {
         Ok(s) => s,
         Err(e) => return bad_request(format!("invalid fault: {e}")),
     };
     match state.faults.add(spec) {
-        Ok(()) => HttpResponse::NoContent().finish(),
+        Ok(id) => HttpResponse::Created().json(json!({ "id": id })),
         Err(m) => bad_request(m),
     }
 }
@@ -140,6 +142,8 @@ async fn duplicate_rules(state: web::Data<AppState>, body: web::Bytes) -> HttpRe
     HttpResponse::NoContent().finish()
 }
 
+/// Counters since start or reset: counted API requests (total and by endpoint template), token
+/// requests, fault firings (total, and per fault added since the last reset or clear).
 async fn stats(state: web::Data<AppState>) -> HttpResponse {
     let by: Map<String, Value> = state
         .stats
@@ -151,5 +155,7 @@ async fn stats(state: web::Data<AppState>) -> HttpResponse {
         "api_requests_total": state.api_used.load(Ordering::Acquire),
         "by_endpoint": by,
         "token_requests": state.stats.token_requests.load(Ordering::Relaxed),
+        "faults_fired": state.faults.fired_total(),
+        "faults": state.faults.snapshot(),
     }))
 }

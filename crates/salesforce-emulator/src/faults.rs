@@ -1,11 +1,13 @@
 //! Injected failures for REST calls (`POST /__emulator/faults`): error answers such as
 //! UNABLE_TO_LOCK_ROW, SERVER_UNAVAILABLE or REQUEST_LIMIT_EXCEEDED, and slow answers, each for a
-//! number of matching requests or at a rate.
+//! number of matching requests or at a rate, and how often each one fired
+//! (`GET /__emulator/stats`), so a test can tell a fault that hit from one that matched nothing.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 use serde::Deserialize;
+use serde_json::{json, Value};
 
 use crate::error::SfError;
 
@@ -31,14 +33,53 @@ pub enum FaultAction {
 
 #[derive(Debug)]
 struct Fault {
+    id: u64,
     spec: FaultSpec,
     remaining: Option<u64>,
+    fired: u64,
 }
 
+impl Fault {
+    fn is_spent(&self) -> bool {
+        self.remaining == Some(0)
+    }
+
+    /// The status an error fault answers with (its own, or the one its code implies).
+    fn status(&self) -> Option<u16> {
+        let code = self.spec.error_code.as_deref()?;
+        Some(self.spec.status.unwrap_or(match code {
+            "SERVER_UNAVAILABLE" => 503,
+            "REQUEST_LIMIT_EXCEEDED" => 403,
+            "INVALID_SESSION_ID" => 401,
+            _ => 400,
+        }))
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "errorCode": self.spec.error_code,
+            "status": self.status(),
+            "delay_ms": if self.spec.error_code.is_none() { self.spec.delay_ms } else { None },
+            "method": self.spec.method,
+            "path": self.spec.path,
+            "count": self.spec.count,
+            "rate": self.spec.rate,
+            "fired": self.fired,
+            "remaining": self.remaining,
+        })
+    }
+}
+
+/// The injected faults since the last reset or clear (spent ones included, so their `fired`
+/// stays visible) and a total of firings since start or reset.
 #[derive(Default)]
 pub struct Faults {
+    /// Whether any fault can still fire: the fast path for the usual case of none.
     any: AtomicBool,
     list: Mutex<Vec<Fault>>,
+    next_id: AtomicU64,
+    fired_total: AtomicU64,
 }
 
 fn default_message(code: &str) -> String {
@@ -66,8 +107,9 @@ fn leak(code: String) -> &'static str {
 }
 
 impl Faults {
-    /// Validates and adds a fault. Returns a human-readable problem for a bad spec.
-    pub fn add(&self, spec: FaultSpec) -> Result<(), String> {
+    /// Validates and adds a fault and returns its id (unique for the emulator's lifetime).
+    /// Returns a human-readable problem for a bad spec.
+    pub fn add(&self, spec: FaultSpec) -> Result<u64, String> {
         if spec.delay_ms.is_none() && spec.error_code.is_none() {
             return Err("a fault needs errorCode (with status) or delay_ms".into());
         }
@@ -80,25 +122,65 @@ impl Faults {
             return Err("a fault needs count or rate".into());
         }
         let remaining = spec.count;
-        self.list.lock().push(Fault { spec, remaining });
-        self.any.store(true, Ordering::Release);
-        Ok(())
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut list = self.list.lock();
+        list.push(Fault {
+            id,
+            spec,
+            remaining,
+            fired: 0,
+        });
+        self.any
+            .store(list.iter().any(|f| !f.is_spent()), Ordering::Release);
+        Ok(id)
     }
 
+    /// Drops every fault (`DELETE /__emulator/faults`); `fired_total` keeps counting.
     pub fn clear(&self) {
         self.list.lock().clear();
         self.any.store(false, Ordering::Release);
     }
 
-    /// The fault this request triggers, if any (consuming one of its `count`).
+    /// Drops every fault and zeroes `fired_total` (`POST /__emulator/reset`).
+    pub fn reset(&self) {
+        self.clear();
+        self.fired_total.store(0, Ordering::Relaxed);
+    }
+
+    /// How many times any fault fired since start or reset.
+    pub fn fired_total(&self) -> u64 {
+        self.fired_total.load(Ordering::Relaxed)
+    }
+
+    /// Every fault since the last reset or clear, in the order they were added, with how often
+    /// each fired and how many firings it has left (`null` for a rate fault).
+    pub fn snapshot(&self) -> Vec<Value> {
+        self.list.lock().iter().map(Fault::to_json).collect()
+    }
+
+    /// The fault this request triggers, if any (consuming one of its `count` and counting it as
+    /// fired).
     pub fn check(&self, method: &str, path: &str) -> Option<FaultAction> {
+        self.check_for(method, path, true)
+    }
+
+    /// The error fault a Composite sub-request triggers, if any. Delays apply to whole requests
+    /// only, so delay faults are left for those (neither consumed nor counted here).
+    pub fn check_subrequest(&self, method: &str, path: &str) -> Option<SfError> {
+        match self.check_for(method, path, false) {
+            Some(FaultAction::Fail(e)) => Some(e),
+            Some(FaultAction::Delay(_)) | None => None,
+        }
+    }
+
+    fn check_for(&self, method: &str, path: &str, delays: bool) -> Option<FaultAction> {
         if !self.any.load(Ordering::Acquire) {
             return None;
         }
         let mut list = self.list.lock();
         let mut hit = None;
         for f in list.iter_mut() {
-            if f.remaining == Some(0) {
+            if f.is_spent() || (!delays && f.spec.error_code.is_none()) {
                 continue;
             }
             if f.spec
@@ -116,22 +198,14 @@ impl Faults {
                     continue;
                 }
             }
-            if let Some(r) = f.remaining.as_mut() {
-                *r -= 1;
-            }
-            hit = Some(match (&f.spec.error_code, f.spec.delay_ms) {
+            let action = match (&f.spec.error_code, f.spec.delay_ms) {
                 (Some(code), _) => {
                     let message = f
                         .spec
                         .message
                         .clone()
                         .unwrap_or_else(|| default_message(code));
-                    let status = f.spec.status.unwrap_or(match code.as_str() {
-                        "SERVER_UNAVAILABLE" => 503,
-                        "REQUEST_LIMIT_EXCEEDED" => 403,
-                        "INVALID_SESSION_ID" => 401,
-                        _ => 400,
-                    });
+                    let status = f.status().unwrap_or(400);
                     let mut e = SfError::new(status, leak(code.clone()), message);
                     if code == "UNABLE_TO_LOCK_ROW" {
                         e.fields = Some(Vec::new());
@@ -140,11 +214,16 @@ impl Faults {
                 }
                 (None, Some(ms)) => FaultAction::Delay(ms),
                 (None, None) => continue,
-            });
+            };
+            if let Some(r) = f.remaining.as_mut() {
+                *r -= 1;
+            }
+            f.fired += 1;
+            self.fired_total.fetch_add(1, Ordering::Relaxed);
+            hit = Some(action);
             break;
         }
-        list.retain(|f| f.remaining != Some(0));
-        if list.is_empty() {
+        if hit.is_some() && list.iter().all(Fault::is_spent) {
             self.any.store(false, Ordering::Release);
         }
         hit

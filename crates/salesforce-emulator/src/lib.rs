@@ -4,7 +4,8 @@
 //! Components: [`config`] (what an org looks like), `auth` (OAuth grants and tokens), `schema`
 //! (Contact, Lead, Account and custom fields), `store` (records, DML validation, rollback),
 //! `rest` (the `/services/data` API), `control` (the `/__emulator` test API), `faults`
-//! (injected failures) and [`soql`] (the query language).
+//! (injected failures), [`soql`] (the query language) and [`testkit`] (a client tests use to
+//! drive a running emulator and its control API).
 
 mod auth;
 pub mod config;
@@ -17,6 +18,7 @@ mod schema;
 pub mod soql;
 mod state;
 mod store;
+pub mod testkit;
 
 use std::net::TcpListener;
 

@@ -212,7 +212,7 @@ fn run_one(
     // Injected faults aimed at a path (`"path":"/sobjects/Contact"`) hit the matching
     // subrequest too, as a real row lock or outage would inside a Composite call. Delays apply
     // only to whole requests (this runs under the store lock).
-    if let Some(crate::faults::FaultAction::Fail(e)) = ctx.state.faults.check(&method, path) {
+    if let Some(e) = ctx.state.faults.check_subrequest(&method, path) {
         return (e.status, json!([e.to_rest_json()]), json!({}));
     }
     let segs: Vec<&str> = path

@@ -1,21 +1,27 @@
-//! Test harness: start an emulator, get a token, send REST calls.
+//! Test harness: an emulator started per test, with a token, driven through
+//! `salesforce_emulator::testkit` (so these tests use the same client the bridge's tests do).
+
+use std::sync::LazyLock;
 
 use reqwest::{Method, StatusCode};
+use salesforce_emulator::testkit::{Kit, Reply};
 use salesforce_emulator::{spawn, EmulatorConfig, EmulatorHandle};
 use serde_json::{json, Value};
 
-pub const V: &str = "/services/data/v60.0";
+pub use salesforce_emulator::testkit::REST_PREFIX as V;
+
+/// An answer (status, headers, JSON body).
+pub type Resp = Reply;
+
+/// `EmulatorConfig::default()`: the credentials and users every test org starts with.
+pub static DEFAULTS: LazyLock<EmulatorConfig> = LazyLock::new(EmulatorConfig::default);
 
 pub struct Org {
     pub handle: EmulatorHandle,
-    pub http: reqwest::Client,
+    pub kit: Kit,
+    /// A token from the default credentials ([`DEFAULTS`]), or "" when the org's
+    /// configuration refuses them (tests of other credentials redeem those themselves).
     pub token: String,
-}
-
-pub struct Resp {
-    pub status: StatusCode,
-    pub headers: reqwest::header::HeaderMap,
-    pub body: Value,
 }
 
 impl Org {
@@ -25,39 +31,22 @@ impl Org {
 
     pub async fn with(config: EmulatorConfig) -> Org {
         let handle = spawn(config).await.expect("emulator starts");
-        let http = reqwest::Client::new();
-        let mut org = Org {
-            handle,
-            http,
-            token: String::new(),
+        let kit = Kit::new(handle.base_url());
+        let r = kit.token_grant(&kit.refresh_form()).await.expect("token");
+        let token = if r.status == StatusCode::OK {
+            r.body["access_token"].as_str().unwrap_or("").to_string()
+        } else {
+            String::new()
         };
-        let r = org
-            .token_grant(&[
-                ("grant_type", "refresh_token"),
-                ("client_id", "demo-client-id"),
-                ("client_secret", "demo-client-secret"),
-                ("refresh_token", "demo-refresh-token"),
-            ])
-            .await;
-        if r.status == StatusCode::OK {
-            org.token = r.body["access_token"].as_str().unwrap_or("").to_string();
-        }
-        org
+        Org { handle, kit, token }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.handle.base_url(), path)
+        self.kit.url(path)
     }
 
     pub async fn token_grant(&self, form: &[(&str, &str)]) -> Resp {
-        let r = self
-            .http
-            .post(self.url("/services/oauth2/token"))
-            .form(form)
-            .send()
-            .await
-            .expect("token request");
-        to_resp(r).await
+        self.kit.token_grant(form).await.expect("token request")
     }
 
     pub async fn raw(
@@ -68,29 +57,18 @@ impl Org {
         headers: &[(&str, &str)],
         body: Option<String>,
     ) -> Resp {
-        let mut req = self.http.request(method, self.url(path));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        if let Some(b) = body {
-            req = req.header("Content-Type", "application/json").body(b);
-        }
-        to_resp(req.send().await.expect("request")).await
+        self.kit
+            .send(method, path, token, headers, body)
+            .await
+            .expect("request")
     }
 
-    /// An authenticated REST call under /services/data/v60.0.
+    /// An authenticated REST call under [`V`].
     pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Resp {
-        self.raw(
-            method,
-            &format!("{V}{path}"),
-            Some(&self.token.clone()),
-            &[],
-            body.map(|b| b.to_string()),
-        )
-        .await
+        self.kit
+            .rest_with(&self.token, method, path, body.as_ref())
+            .await
+            .expect("request")
     }
 
     pub async fn get(&self, path: &str) -> Resp {
@@ -116,31 +94,17 @@ impl Org {
         r.body["id"].as_str().expect("id").to_string()
     }
 
+    /// A control call; `path` is absolute (`/__emulator/reset`).
     pub async fn control(&self, method: Method, path: &str, body: Option<Value>) -> Resp {
-        self.raw(method, path, None, &[], body.map(|b| b.to_string()))
+        let path = path.strip_prefix("/__emulator/").unwrap_or(path);
+        self.kit
+            .control(method, path, body.as_ref())
             .await
+            .expect("control request")
     }
 
     pub async fn stats(&self) -> Value {
-        self.control(Method::GET, "/__emulator/stats", None)
-            .await
-            .body
-    }
-}
-
-pub async fn to_resp(r: reqwest::Response) -> Resp {
-    let status = r.status();
-    let headers = r.headers().clone();
-    let text = r.text().await.unwrap_or_default();
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or(Value::String(text))
-    };
-    Resp {
-        status,
-        headers,
-        body,
+        self.kit.stats_json().await.expect("stats")
     }
 }
 

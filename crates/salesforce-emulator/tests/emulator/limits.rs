@@ -43,14 +43,7 @@ async fn a_spent_daily_limit_answers_request_limit_exceeded() {
     assert_eq!(r.headers["sforce-limit-info"], "api-usage=3/3");
     // Token requests are not API requests.
     assert_eq!(
-        org.token_grant(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", "demo-client-id"),
-            ("client_secret", "demo-client-secret"),
-            ("refresh_token", "demo-refresh-token"),
-        ])
-        .await
-        .status,
+        org.token_grant(&org.kit.refresh_form()).await.status,
         StatusCode::OK
     );
 }

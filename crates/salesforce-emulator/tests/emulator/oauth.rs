@@ -11,8 +11,8 @@ use crate::helpers::*;
 fn refresh_form(rt: &str) -> Vec<(&str, &str)> {
     vec![
         ("grant_type", "refresh_token"),
-        ("client_id", "demo-client-id"),
-        ("client_secret", "demo-client-secret"),
+        ("client_id", DEFAULTS.client_id.as_str()),
+        ("client_secret", DEFAULTS.client_secret.as_str()),
         ("refresh_token", rt),
     ]
 }
@@ -20,7 +20,9 @@ fn refresh_form(rt: &str) -> Vec<(&str, &str)> {
 #[tokio::test]
 async fn a_refresh_token_grant_answers_the_salesforce_token_shape() {
     let org = Org::start().await;
-    let r = org.token_grant(&refresh_form("demo-refresh-token")).await;
+    let r = org
+        .token_grant(&refresh_form(&DEFAULTS.refresh_token))
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     let b = &r.body;
     assert_eq!(b["token_type"], "Bearer");
@@ -54,9 +56,9 @@ async fn token_failures_answer_salesforce_oauth_errors() {
     let r = org
         .token_grant(&[
             ("grant_type", "refresh_token"),
-            ("client_id", "demo-client-id"),
+            ("client_id", DEFAULTS.client_id.as_str()),
             ("client_secret", "nope"),
-            ("refresh_token", "demo-refresh-token"),
+            ("refresh_token", DEFAULTS.refresh_token.as_str()),
         ])
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
@@ -76,8 +78,8 @@ async fn the_client_credentials_grant_issues_a_token_without_refresh_token() {
     let r = org
         .token_grant(&[
             ("grant_type", "client_credentials"),
-            ("client_id", "demo-client-id"),
-            ("client_secret", "demo-client-secret"),
+            ("client_id", DEFAULTS.client_id.as_str()),
+            ("client_secret", DEFAULTS.client_secret.as_str()),
         ])
         .await;
     assert_eq!(r.status, StatusCode::OK);
@@ -86,7 +88,7 @@ async fn the_client_credentials_grant_issues_a_token_without_refresh_token() {
     let r = org
         .token_grant(&[
             ("grant_type", "client_credentials"),
-            ("client_id", "demo-client-id"),
+            ("client_id", DEFAULTS.client_id.as_str()),
             ("client_secret", "bad"),
         ])
         .await;
@@ -103,8 +105,8 @@ async fn a_connected_app_without_the_client_credentials_flow_refuses_that_grant(
     let r = org
         .token_grant(&[
             ("grant_type", "client_credentials"),
-            ("client_id", "demo-client-id"),
-            ("client_secret", "demo-client-secret"),
+            ("client_id", DEFAULTS.client_id.as_str()),
+            ("client_secret", DEFAULTS.client_secret.as_str()),
         ])
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
@@ -113,7 +115,9 @@ async fn a_connected_app_without_the_client_credentials_flow_refuses_that_grant(
         json!({"error": "invalid_grant", "error_description": "no client credentials user enabled"})
     );
     // The other grants of the same app still work.
-    let r = org.token_grant(&refresh_form("demo-refresh-token")).await;
+    let r = org
+        .token_grant(&refresh_form(&DEFAULTS.refresh_token))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
@@ -159,7 +163,7 @@ async fn a_jwt_bearer_assertion_signed_with_the_registered_key_gets_a_token() {
     let org = jwt_org().await;
     let a = sign(
         PRIVATE,
-        json!({"iss":"demo-client-id","sub":"demo@example.com","aud":"https://login.salesforce.com","exp":now()+120}),
+        json!({"iss": DEFAULTS.client_id, "sub": DEFAULTS.jwt_usernames[0],"aud":"https://login.salesforce.com","exp":now()+120}),
     );
     let r = jwt(&org, &a).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -174,7 +178,7 @@ async fn a_jwt_bearer_assertion_signed_with_the_registered_key_gets_a_token() {
 #[tokio::test]
 async fn bad_jwt_assertions_are_refused_with_the_reason_salesforce_gives() {
     let org = jwt_org().await;
-    let base = json!({"iss":"demo-client-id","sub":"demo@example.com","aud":"https://login.salesforce.com","exp":now()+120});
+    let base = json!({"iss": DEFAULTS.client_id, "sub": DEFAULTS.jwt_usernames[0],"aud":"https://login.salesforce.com","exp":now()+120});
     let with = |k: &str, v: serde_json::Value| {
         let mut c = base.clone();
         c[k] = v;
@@ -229,7 +233,7 @@ async fn the_jwt_grant_is_unsupported_without_a_registered_key() {
     let org = Org::start().await;
     let a = sign(
         PRIVATE,
-        json!({"iss":"demo-client-id","sub":"demo@example.com","aud":"https://login.salesforce.com","exp":now()+60}),
+        json!({"iss": DEFAULTS.client_id, "sub": DEFAULTS.jwt_usernames[0],"aud":"https://login.salesforce.com","exp":now()+60}),
     );
     assert_eq!(jwt(&org, &a).await.body["error"], "unsupported_grant_type");
 }
@@ -241,8 +245,10 @@ async fn rotation_issues_a_new_refresh_token_and_retires_the_old_one() {
         ..EmulatorConfig::default()
     })
     .await;
-    // Org::with already redeemed demo-refresh-token once, so it is rotated out.
-    let again = org.token_grant(&refresh_form("demo-refresh-token")).await;
+    // Org::with already redeemed the default refresh token once, so it is rotated out.
+    let again = org
+        .token_grant(&refresh_form(&DEFAULTS.refresh_token))
+        .await;
     assert_eq!(again.body["error"], "invalid_grant");
 }
 
@@ -332,7 +338,7 @@ async fn the_expire_control_invalidates_access_tokens_and_optionally_refresh_tok
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert_eq!(org.get("/limits").await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
-        org.token_grant(&refresh_form("demo-refresh-token"))
+        org.token_grant(&refresh_form(&DEFAULTS.refresh_token))
             .await
             .status,
         StatusCode::OK
@@ -343,7 +349,9 @@ async fn the_expire_control_invalidates_access_tokens_and_optionally_refresh_tok
         Some(json!({"refresh_tokens": true})),
     )
     .await;
-    let r = org.token_grant(&refresh_form("demo-refresh-token")).await;
+    let r = org
+        .token_grant(&refresh_form(&DEFAULTS.refresh_token))
+        .await;
     assert_eq!(r.body["error"], "invalid_grant");
 }
 
@@ -351,7 +359,8 @@ async fn the_expire_control_invalidates_access_tokens_and_optionally_refresh_tok
 async fn revoking_an_access_token_makes_it_answer_401() {
     let org = Org::start().await;
     let r = org
-        .http
+        .kit
+        .http()
         .post(org.url("/services/oauth2/revoke"))
         .form(&[("token", org.token.as_str())])
         .send()

@@ -58,7 +58,7 @@ async fn a_thousand_rows_page_through_next_records_url_at_batch_size_200() {
             break;
         }
         let next = page["nextRecordsUrl"].as_str().unwrap().to_string();
-        assert!(next.starts_with("/services/data/v60.0/query/"));
+        assert!(next.starts_with(&format!("{V}/query/")));
         page = org
             .raw(Method::GET, &next, Some(&org.token.clone()), &[], None)
             .await
