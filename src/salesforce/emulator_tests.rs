@@ -5,54 +5,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use salesforce_emulator::testkit::{FaultId, Kit};
 use salesforce_emulator::{spawn, EmulatorConfig, EmulatorHandle};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 
 use super::*;
 
-/// A throwaway RSA key pair made for these tests only (it signs nothing anywhere else).
-const TEST_PRIVATE_KEY: &str = "
------BEGIN PRIVATE KEY-----
-MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCX79fk7G7PafMF
-HzJ8JdfHiEeshZgULHxSxvyMUoVxQtf1bFNl6Eem7trWs1rWaPcT8T0OPyhj5HoZ
-gR0Gnttp2df5SzBppEL+f/Ktl8Ml8rcFNTC1rgKiA1t/hNsibVG8+ZeMTaR3E3i7
-NiaslLHkxA9dcAW6kq3zJ+9t3uSeVtpVGAkanwzBVAfxbRa3+zPFZEkdDfNuHU7y
-Trj8MHOWxZr0N3OrIvkQc+k2Ip6hvwsedlYO5UA27sRgB98eX9qokaVJB00ZweyI
-uA2XdeB9vuzq6qzKgxrSTguNCBMWAHgJ4Sz8ts8k8IK7jGD+zAWtYvH7PLdSUwDp
-Tv5Hd4r3AgMBAAECggEAAKuySU94R6bozkh4N/5EQ/cCxMU5dz+2L/9UyEfXlOTF
-nM7KEdx6griVnnPOCnysucfa1DY9OVj6Txq6U+2DuxVMpUdE/Obzio3YgRMFn6eI
-TqW/sgL7csPnRPUvEiywNjgoxfer4AO6HCTyDnFDSgWxo+W95EbHEEqPnecYXiH6
-NaJ8QpZJMWpel6IZbEgsYAAG19qYrFsW4NPPRu/a4o1qmoBdyQV5zqRWKUEbvnfc
-GltM3JAscWOHTt1dfRh7eabEiHdDOApAkSvK/oKLsSUVeOr411rubw4RhMmgrxqz
-ELcDIFHZDO7jL2p05al5fEWXnSbOvFlprkggPjDl9QKBgQDRBmnuMobLM7e3toct
-cFMQgrLdMIFSDj+EFHYHIN1Cy9YVcbhfYxZm3dVuOGw4bRrXor1gv1zQk1NuELGR
-Yxs0KaPMMVkTMh2s28NCbqmwcUOHE9AS7uHa8EylDBqzY+nhjMF05aZn51qm97DE
-p5BTeBYreCyNyKixm1swGxWvfQKBgQC6FQuEI+nrpVR72HQ2lCehzJ4Xp+kvXuw1
-aJfR0eCblAMgNfIGeAGOGat2nttNqbzNqwQZdeN/ScC5+9/KDkXl802F5TnX+RRe
-Vv+GGTzC4V7dfx3WqnM/acv6VM9rLc8QKQMShXEw3gPLlGPa6xBXAIYCPtrr4Dh7
-zwcjrZIWgwKBgEGzumhdCXGl+AGPJj5qKDHwYziTnpKkV+K0a8Uh12q/l7N143ZY
-NxpucEANDDdQVDejt9NJU2tcY8UdCjOg61QiIpJ0kIMwJZPIIEApeL01XPyAhc7t
-t6CSGAVpIJtytHlpPQX5iazvU9dX1AB8iykxfgZ758VJZX0uUCN24AIhAoGBAIzh
-O/vJ+OKoJAMzSCC+IBc2RAai4D81/V0eF7sJy6Pd9lPfo6HUH1FHC/JdqKjutft7
-2zmvcBJBc0EbeT2PesnyXyHc/uMNN6eI9CHBX6gnWlwVTjDkkSZUYdLffL2nS9nv
-Qt013BFkNLlfWg424wMLaWmvzqy/7+OEROJ1GWIjAoGAVreB19mHRiTRqYcfX+Hr
-nSXRy9qwwe68y29HSMAv3HbqwQzNTxQN2iMSzeTjIQS76kAUuw5AjYft4E4XvMH0
-eSkNjQwDQI3oTxTlqk5GGjraPJVO9wyBIFTzQDaPVtDSUZOSuTl63fIfdvJGh8AI
-5WBlqL7ZFigLu62cospXYvQ=
------END PRIVATE KEY-----
-";
-const TEST_PUBLIC_KEY: &str = "
------BEGIN PUBLIC KEY-----
-MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAl+/X5Oxuz2nzBR8yfCXX
-x4hHrIWYFCx8Usb8jFKFcULX9WxTZehHpu7a1rNa1mj3E/E9Dj8oY+R6GYEdBp7b
-adnX+UswaaRC/n/yrZfDJfK3BTUwta4CogNbf4TbIm1RvPmXjE2kdxN4uzYmrJSx
-5MQPXXAFupKt8yfvbd7knlbaVRgJGp8MwVQH8W0Wt/szxWRJHQ3zbh1O8k64/DBz
-lsWa9DdzqyL5EHPpNiKeob8LHnZWDuVANu7EYAffHl/aqJGlSQdNGcHsiLgNl3Xg
-fb7s6uqsyoMa0k4LjQgTFgB4CeEs/LbPJPCCu4xg/swFrWLx+zy3UlMA6U7+R3eK
-9wIDAQAB
------END PUBLIC KEY-----
-";
+/// The throwaway RSA key pair the emulator's own tests use (it signs nothing anywhere else).
+const TEST_PRIVATE_KEY: &str =
+    include_str!("../../crates/salesforce-emulator/tests/fixtures/jwt-private.pem");
+const TEST_PUBLIC_KEY: &str =
+    include_str!("../../crates/salesforce-emulator/tests/fixtures/jwt-public.pem");
 
 async fn start(config: EmulatorConfig) -> EmulatorHandle {
     spawn(config).await.expect("emulator starts")
@@ -60,12 +24,13 @@ async fn start(config: EmulatorConfig) -> EmulatorHandle {
 
 /// Settings for the demo org with the refresh token and the client secret configured.
 fn settings(em: &EmulatorHandle) -> SalesforceSettings {
+    let d = EmulatorConfig::default();
     SalesforceSettings {
-        client_secret: Some(SecretString::from("demo-client-secret")),
-        refresh_token: Some(SecretString::from("demo-refresh-token")),
+        client_secret: Some(SecretString::from(d.client_secret)),
+        refresh_token: Some(SecretString::from(d.refresh_token)),
         timeout: Duration::from_secs(10),
         max_retries: 2,
-        ..SalesforceSettings::new(em.base_url(), "demo-client-id")
+        ..SalesforceSettings::new(em.base_url(), d.client_id)
     }
 }
 
@@ -73,39 +38,29 @@ fn client(settings: SalesforceSettings) -> SalesforceClient {
     SalesforceClient::new(settings).expect("client builds")
 }
 
-async fn control(em: &EmulatorHandle, path: &str, body: Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{}/__emulator/{path}", em.base_url()))
-        .json(&body)
-        .send()
-        .await
-        .expect("control call");
-    assert!(
-        response.status().is_success(),
-        "control {path}: {}",
-        response.text().await.unwrap_or_default()
-    );
+/// The emulator's test kit (default credentials).
+fn kit(em: &EmulatorHandle) -> Kit {
+    Kit::new(em.base_url())
 }
 
-async fn stats(em: &EmulatorHandle) -> Value {
-    reqwest::get(format!("{}/__emulator/stats", em.base_url()))
-        .await
-        .expect("stats call")
-        .json()
-        .await
-        .expect("stats json")
+async fn expire_tokens(em: &EmulatorHandle) {
+    kit(em).expire_tokens(false).await.expect("expire tokens");
+}
+
+async fn fault(em: &EmulatorHandle, spec: Value) -> FaultId {
+    kit(em).inject_fault(&spec).await.expect("fault")
+}
+
+async fn fired(em: &EmulatorHandle, fault: FaultId) -> u64 {
+    kit(em).fired(fault).await.expect("stats")
 }
 
 async fn token_requests(em: &EmulatorHandle) -> u64 {
-    stats(em).await["token_requests"]
-        .as_u64()
-        .expect("token_requests")
+    kit(em).stats().await.expect("stats").token_requests
 }
 
 async fn api_requests(em: &EmulatorHandle) -> u64 {
-    stats(em).await["api_requests_total"]
-        .as_u64()
-        .expect("api_requests_total")
+    kit(em).stats().await.expect("stats").api_requests_total
 }
 
 fn record(v: Value) -> Record {
@@ -234,7 +189,7 @@ async fn ten_concurrent_calls_on_an_expired_token_share_exactly_one_token_reques
         "the configured token is used first"
     );
 
-    control(&em, "tokens/expire", json!({})).await;
+    expire_tokens(&em).await;
     let calls = (0..10).map(|_| {
         let c = c.clone();
         tokio::spawn(async move { c.limits().await })
@@ -274,7 +229,7 @@ async fn refresh_token_rotation_keeps_working_across_two_expiries() {
     assert!(first.rotated_refresh_token);
 
     for _ in 0..2 {
-        control(&em, "tokens/expire", json!({})).await;
+        expire_tokens(&em).await;
         // Reusing a rotated-out refresh token would revoke the chain and fail here.
         c.limits().await.unwrap();
     }
@@ -388,17 +343,13 @@ async fn a_row_lock_on_update_is_retried_and_then_succeeds() {
         )
         .await
         .unwrap();
-    control(
-        &em,
-        "faults",
-        json!({"status": 400, "errorCode": "UNABLE_TO_LOCK_ROW", "count": 1, "method": "PATCH", "path": "/sobjects/Contact"}),
-    )
-    .await;
+    let injected = fault(&em, json!({"status": 400, "errorCode": "UNABLE_TO_LOCK_ROW", "count": 1, "method": "PATCH", "path": "/sobjects/Contact"})).await;
     let before = c.api_calls_made();
     c.update(SObject::Contact, &id, &record(json!({"Title": "Unlocked"})))
         .await
         .unwrap();
     assert_eq!(c.api_calls_made() - before, 2, "one refused, one resent");
+    assert_eq!(fired(&em, injected).await, 1, "the row lock never happened");
     let got = c
         .get(SObject::Contact, &id, &[name("Title")])
         .await
@@ -414,12 +365,7 @@ async fn a_503_on_create_with_a_match_key_returns_the_existing_record_without_a_
     let fields = record(json!({"LastName": "Hopper", "Email": "grace@example.com"}));
     // The record the "failed" create actually made.
     let seeded = c.create(SObject::Contact, &fields, None).await.unwrap();
-    control(
-        &em,
-        "faults",
-        json!({"status": 503, "errorCode": "SERVER_UNAVAILABLE", "count": 1, "method": "POST", "path": "/sobjects/Contact"}),
-    )
-    .await;
+    let injected = fault(&em, json!({"status": 503, "errorCode": "SERVER_UNAVAILABLE", "count": 1, "method": "POST", "path": "/sobjects/Contact"})).await;
     let key = MatchKey {
         field: name("Email"),
         value: "GRACE@example.com".into(),
@@ -428,6 +374,7 @@ async fn a_503_on_create_with_a_match_key_returns_the_existing_record_without_a_
         .create(SObject::Contact, &fields, Some(&key))
         .await
         .unwrap();
+    assert_eq!(fired(&em, injected).await, 1, "the 503 never happened");
     assert_eq!(id, seeded);
     assert_eq!(count_by_email(&c, "grace@example.com").await, 1);
     em.stop().await;
@@ -437,12 +384,7 @@ async fn a_503_on_create_with_a_match_key_returns_the_existing_record_without_a_
 async fn a_503_on_create_with_a_match_key_and_no_record_creates_it_once() {
     let em = start(EmulatorConfig::default()).await;
     let c = client(settings(&em));
-    control(
-        &em,
-        "faults",
-        json!({"status": 503, "errorCode": "SERVER_UNAVAILABLE", "count": 1, "method": "POST", "path": "/sobjects/Contact"}),
-    )
-    .await;
+    let injected = fault(&em, json!({"status": 503, "errorCode": "SERVER_UNAVAILABLE", "count": 1, "method": "POST", "path": "/sobjects/Contact"})).await;
     let key = MatchKey {
         field: name("Email"),
         value: "linus@example.com".into(),
@@ -452,6 +394,7 @@ async fn a_503_on_create_with_a_match_key_and_no_record_creates_it_once() {
         .create(SObject::Contact, &fields, Some(&key))
         .await
         .unwrap();
+    assert_eq!(fired(&em, injected).await, 1, "the 503 never happened");
     assert!(id.starts_with("003"));
     assert_eq!(count_by_email(&c, "linus@example.com").await, 1);
     em.stop().await;
@@ -461,15 +404,11 @@ async fn a_503_on_create_with_a_match_key_and_no_record_creates_it_once() {
 async fn a_503_on_create_without_a_match_key_is_not_resent() {
     let em = start(EmulatorConfig::default()).await;
     let c = client(settings(&em));
-    control(
-        &em,
-        "faults",
-        json!({"status": 503, "errorCode": "SERVER_UNAVAILABLE", "count": 1, "method": "POST", "path": "/sobjects/Contact"}),
-    )
-    .await;
+    let injected = fault(&em, json!({"status": 503, "errorCode": "SERVER_UNAVAILABLE", "count": 1, "method": "POST", "path": "/sobjects/Contact"})).await;
     let fields = record(json!({"LastName": "Ritchie", "Email": "dmr@example.com"}));
     let err = c.create(SObject::Contact, &fields, None).await.unwrap_err();
     assert_eq!(err.code(), Some("SERVER_UNAVAILABLE"));
+    assert_eq!(fired(&em, injected).await, 1);
     assert_eq!(c.api_calls_made(), 1);
     assert_eq!(count_by_email(&c, "dmr@example.com").await, 0);
     em.stop().await;
@@ -479,15 +418,11 @@ async fn a_503_on_create_without_a_match_key_is_not_resent() {
 async fn request_limit_exceeded_is_not_retried() {
     let em = start(EmulatorConfig::default()).await;
     let c = client(settings(&em));
-    control(
-        &em,
-        "faults",
-        json!({"status": 403, "errorCode": "REQUEST_LIMIT_EXCEEDED", "count": 1, "method": "GET", "path": "/limits"}),
-    )
-    .await;
+    let injected = fault(&em, json!({"status": 403, "errorCode": "REQUEST_LIMIT_EXCEEDED", "count": 1, "method": "GET", "path": "/limits"})).await;
     let err = c.limits().await.unwrap_err();
     assert!(err.is_rate_limited());
     assert!(!err.is_retryable());
+    assert_eq!(fired(&em, injected).await, 1);
     assert_eq!(c.api_calls_made(), 1, "a resend would have succeeded");
     assert_eq!(
         token_requests(&em).await,
@@ -560,7 +495,10 @@ async fn query_more_follows_next_records_url_until_done() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn versions_are_listed_without_a_token() {
     let em = start(EmulatorConfig::default()).await;
-    let c = client(SalesforceSettings::new(em.base_url(), "demo-client-id"));
+    let c = client(SalesforceSettings::new(
+        em.base_url(),
+        EmulatorConfig::default().client_id,
+    ));
     let versions = c.versions().await.unwrap();
     assert!(versions.iter().any(|v| v == "62.0"), "{versions:?}");
     assert_eq!(c.token_requests_made(), 0);
