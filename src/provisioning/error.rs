@@ -201,3 +201,119 @@ fn attributes_of(e: &SfError, mapping: &Mapping) -> String {
         parts.join(", ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::salesforce::{ApiError, SObject};
+    use crate::scim::error::ScimType;
+
+    fn api(status: u16, code: &str, fields: &[&str]) -> SfError {
+        SfError::Api {
+            status,
+            errors: vec![ApiError {
+                error_code: code.to_string(),
+                message: "Salesforce's text about ada@example.com".to_string(),
+                fields: fields.iter().map(|f| f.to_string()).collect(),
+            }],
+        }
+    }
+
+    fn scim(e: SfError) -> ScimError {
+        into_scim(
+            e,
+            "contacts",
+            &Mapping::defaults(SObject::Contact),
+            "Contact 003000000000001AAA",
+        )
+    }
+
+    #[test]
+    fn every_salesforce_failure_has_one_scim_answer() {
+        use ScimType::{InvalidValue, Uniqueness};
+        let table: Vec<(SfError, u16, Option<ScimType>)> = vec![
+            (api(404, "NOT_FOUND", &[]), 404, None),
+            (api(404, "ENTITY_IS_DELETED", &[]), 404, None),
+            (
+                api(400, "REQUIRED_FIELD_MISSING", &["LastName"]),
+                400,
+                Some(InvalidValue),
+            ),
+            (
+                api(400, "STRING_TOO_LONG", &["Title"]),
+                400,
+                Some(InvalidValue),
+            ),
+            (
+                api(400, "INVALID_EMAIL_ADDRESS", &["Email"]),
+                400,
+                Some(InvalidValue),
+            ),
+            (api(400, "MALFORMED_QUERY", &[]), 500, None),
+            (api(400, "DUPLICATES_DETECTED", &[]), 409, Some(Uniqueness)),
+            (api(400, "DUPLICATE_VALUE", &[]), 409, Some(Uniqueness)),
+            (api(400, "INVALID_QUERY_LOCATOR", &[]), 503, None),
+            (api(400, "CANNOT_UPDATE_CONVERTED_LEAD", &[]), 409, None),
+            (api(400, "DELETE_FAILED", &[]), 409, None),
+            (api(403, "REQUEST_LIMIT_EXCEEDED", &[]), 429, None),
+            (api(401, "INVALID_SESSION_ID", &[]), 502, None),
+            (api(400, "INVALID_FIELD", &[]), 502, None),
+            (api(403, "INSUFFICIENT_ACCESS", &[]), 502, None),
+            (api(400, "UNABLE_TO_LOCK_ROW", &[]), 503, None),
+            (api(503, "SERVER_UNAVAILABLE", &[]), 503, None),
+            (api(502, "", &[]), 503, None),
+            (api(400, "SOMETHING_NEW", &[]), 400, Some(InvalidValue)),
+            (
+                SfError::Auth {
+                    error: "invalid_grant".into(),
+                    description: "expired".into(),
+                },
+                502,
+                None,
+            ),
+            (SfError::Transport("timed out".into()), 503, None),
+            (SfError::Decode("not JSON".into()), 502, None),
+            (SfError::NotConfigured("no grant".into()), 500, None),
+            (
+                SfError::Refused(Refusal::MalformedId("x".into())),
+                404,
+                None,
+            ),
+            (SfError::Refused(Refusal::ForeignLocator), 502, None),
+        ];
+        for (e, status, scim_type) in table {
+            let what = format!("{e:?}");
+            let got = scim(e);
+            assert_eq!((got.status, got.scim_type), (status, scim_type), "{what}");
+            assert!(!got.detail.is_empty(), "{what}");
+        }
+    }
+
+    #[test]
+    fn a_refused_value_names_the_scim_attribute_behind_the_field() {
+        let got = scim(api(400, "STRING_TOO_LONG", &["LastName"]));
+        assert!(
+            got.detail
+                .contains("name.familyName (Salesforce field LastName)"),
+            "{}",
+            got.detail
+        );
+    }
+
+    #[test]
+    fn internal_causes_are_not_returned_and_logs_keep_only_codes() {
+        let bridge_bug = scim(api(400, "MALFORMED_QUERY", &[]));
+        assert!(!bridge_bug.detail.contains("ada@example.com"));
+        assert!(bridge_bug.detail.contains("bridge bug"));
+        assert_eq!(
+            loggable(&api(400, "STRING_TOO_LONG", &["Title"])),
+            "HTTP 400 STRING_TOO_LONG"
+        );
+    }
+
+    #[test]
+    fn a_local_refusal_is_never_reported_as_salesforce_refusing() {
+        let got = scim(SfError::Refused(Refusal::MalformedId("nope".into())));
+        assert!(!got.detail.contains("Salesforce refused"), "{}", got.detail);
+    }
+}

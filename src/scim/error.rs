@@ -71,28 +71,6 @@ pub struct ScimError {
     pub detail: String,
 }
 
-macro_rules! typed_400 {
-    ($($(#[$doc:meta])* $name:ident => $variant:ident;)*) => {
-        $(
-            $(#[$doc])*
-            pub fn $name(detail: impl Into<String>) -> Self {
-                Self::with_type(400, ScimType::$variant, detail)
-            }
-        )*
-    };
-}
-
-macro_rules! plain_status {
-    ($($(#[$doc:meta])* $name:ident => $status:expr;)*) => {
-        $(
-            $(#[$doc])*
-            pub fn $name(detail: impl Into<String>) -> Self {
-                Self::new($status, detail)
-            }
-        )*
-    };
-}
-
 impl ScimError {
     /// An error without `scimType` (used for every status other than the Table 9 ones).
     pub fn new(status: u16, detail: impl Into<String>) -> Self {
@@ -112,27 +90,51 @@ impl ScimError {
         }
     }
 
-    typed_400! {
-        /// 400 `invalidFilter`: bad filter syntax or an unsupported filter (§3.4.2.2).
-        invalid_filter => InvalidFilter;
-        /// 400 `tooMany`: the filter would yield too many results.
-        too_many => TooMany;
-        /// 400 `mutability`: an attempt to change a read-only or immutable attribute.
-        mutability => Mutability;
-        /// 400 `invalidSyntax`: malformed request body (e.g. a PATCH body without `Operations`).
-        invalid_syntax => InvalidSyntax;
-        /// 400 `invalidPath`: a PATCH `path` that does not parse or is unsupported (§3.5.2).
-        invalid_path => InvalidPath;
-        /// 400 `noTarget`: a PATCH target that does not exist, or `remove` without `path`
-        /// (§3.5.2.2).
-        no_target => NoTarget;
-        /// 400 `invalidValue`: a missing or incompatible value.
-        invalid_value => InvalidValue;
-        /// 400 `invalidVers`: unsupported SCIM protocol version.
-        invalid_vers => InvalidVers;
-        /// `sensitive`: sensitive data in the URI. Table 9 lists 403; the team contract fixes
-        /// 400 so that callers never confuse it with an authorisation failure.
-        sensitive => Sensitive;
+    /// 400 `invalidFilter`: bad filter syntax or an unsupported filter (§3.4.2.2).
+    pub fn invalid_filter(detail: impl Into<String>) -> Self {
+        Self::with_type(400, ScimType::InvalidFilter, detail)
+    }
+
+    /// 400 `tooMany`: the filter would yield too many results.
+    pub fn too_many(detail: impl Into<String>) -> Self {
+        Self::with_type(400, ScimType::TooMany, detail)
+    }
+
+    /// 400 `mutability`: an attempt to change a read-only or immutable attribute.
+    pub fn mutability(detail: impl Into<String>) -> Self {
+        Self::with_type(400, ScimType::Mutability, detail)
+    }
+
+    /// 400 `invalidSyntax`: malformed request body (e.g. a PATCH body without `Operations`).
+    pub fn invalid_syntax(detail: impl Into<String>) -> Self {
+        Self::with_type(400, ScimType::InvalidSyntax, detail)
+    }
+
+    /// 400 `invalidPath`: a PATCH `path` that does not parse or is unsupported (§3.5.2).
+    pub fn invalid_path(detail: impl Into<String>) -> Self {
+        Self::with_type(400, ScimType::InvalidPath, detail)
+    }
+
+    /// 400 `noTarget`: a PATCH target that does not exist, or `remove` without `path`
+    /// (§3.5.2.2).
+    pub fn no_target(detail: impl Into<String>) -> Self {
+        Self::with_type(400, ScimType::NoTarget, detail)
+    }
+
+    /// 400 `invalidValue`: a missing or incompatible value.
+    pub fn invalid_value(detail: impl Into<String>) -> Self {
+        Self::with_type(400, ScimType::InvalidValue, detail)
+    }
+
+    /// 400 `invalidVers`: unsupported SCIM protocol version.
+    pub fn invalid_vers(detail: impl Into<String>) -> Self {
+        Self::with_type(400, ScimType::InvalidVers, detail)
+    }
+
+    /// `sensitive`: sensitive data in the URI. Table 9 lists 403; the bridge answers 400 so
+    /// that callers never confuse it with an authorisation failure.
+    pub fn sensitive(detail: impl Into<String>) -> Self {
+        Self::with_type(400, ScimType::Sensitive, detail)
     }
 
     /// 409 `uniqueness`: a unique attribute value (e.g. `userName`) is already taken. Okta's
@@ -141,33 +143,69 @@ impl ScimError {
         Self::with_type(409, ScimType::Uniqueness, detail)
     }
 
-    plain_status! {
-        /// 401: missing or invalid credentials.
-        unauthorized => 401;
-        /// 403: authenticated but not allowed.
-        forbidden => 403;
-        /// 404: unknown resource or endpoint (RFC 7644 §3.4.1, §3.12).
-        not_found => 404;
-        /// 405: the endpoint does not support the HTTP method.
-        method_not_allowed => 405;
-        /// 409: a conflict other than a uniqueness violation.
-        conflict => 409;
-        /// 412: `If-Match` did not match the current version (§3.14).
-        precondition_failed => 412;
-        /// 413: the request body is larger than the server accepts.
-        payload_too_large => 413;
-        /// 415: the request body is not JSON.
-        unsupported_media_type => 415;
-        /// 429: the caller should slow down (Entra honours `Retry-After`).
-        too_many_requests => 429;
-        /// 500: an internal failure; the detail must not leak internals.
-        internal => 500;
-        /// 502: the upstream (Salesforce) answered with something unusable.
-        bad_gateway => 502;
-        /// 503: temporarily unavailable.
-        service_unavailable => 503;
-        /// 504: the upstream (Salesforce) did not answer in time.
-        gateway_timeout => 504;
+    /// 401: missing or invalid credentials.
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(401, detail)
+    }
+
+    /// 403: authenticated but not allowed.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(403, detail)
+    }
+
+    /// 404: unknown resource or endpoint (RFC 7644 §3.4.1, §3.12).
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(404, detail)
+    }
+
+    /// 405: the endpoint does not support the HTTP method.
+    pub fn method_not_allowed(detail: impl Into<String>) -> Self {
+        Self::new(405, detail)
+    }
+
+    /// 409: a conflict other than a uniqueness violation.
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(409, detail)
+    }
+
+    /// 412: `If-Match` did not match the current version (§3.14).
+    pub fn precondition_failed(detail: impl Into<String>) -> Self {
+        Self::new(412, detail)
+    }
+
+    /// 413: the request body is larger than the server accepts.
+    pub fn payload_too_large(detail: impl Into<String>) -> Self {
+        Self::new(413, detail)
+    }
+
+    /// 415: the request body is not JSON.
+    pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
+        Self::new(415, detail)
+    }
+
+    /// 429: the caller should slow down (Entra honours `Retry-After`).
+    pub fn too_many_requests(detail: impl Into<String>) -> Self {
+        Self::new(429, detail)
+    }
+
+    /// 500: an internal failure; the detail must not leak internals.
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Self::new(500, detail)
+    }
+
+    /// 502: the upstream (Salesforce) answered with something unusable.
+    pub fn bad_gateway(detail: impl Into<String>) -> Self {
+        Self::new(502, detail)
+    }
+
+    /// 503: temporarily unavailable.
+    pub fn service_unavailable(detail: impl Into<String>) -> Self {
+        Self::new(503, detail)
+    }
+
+    /// 504: the upstream (Salesforce) did not answer in time.
+    pub fn gateway_timeout(detail: impl Into<String>) -> Self {
+        Self::new(504, detail)
     }
 
     /// The RFC 7644 §3.12 error body. `status` is a string; `scimType` is omitted when `None`.
