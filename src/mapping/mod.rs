@@ -16,10 +16,12 @@ pub mod patch;
 pub mod view;
 
 use std::fmt;
+use std::sync::LazyLock;
 
 use serde_json::Value;
 
 use crate::salesforce::soql::FieldName;
+use crate::scim::discovery;
 use crate::scim::filter::{CompValue, CompareOp, Filter};
 use crate::scim::path::parse_path;
 use crate::scim::urn;
@@ -77,78 +79,77 @@ pub enum Shape {
     MultiValued,
 }
 
-/// The User attributes the bridge can map, with their canonical spelling and sub-attributes.
-/// Names are compared case-insensitively (RFC 7643 §2.1) and always written canonically.
-const KNOWN: &[(Schema, &str, Shape, &[&str])] = &[
-    (Schema::Core, "userName", Shape::Simple, &[]),
-    (Schema::Core, "externalId", Shape::Simple, &[]),
-    (Schema::Core, "displayName", Shape::Simple, &[]),
-    (Schema::Core, "nickName", Shape::Simple, &[]),
-    (Schema::Core, "profileUrl", Shape::Simple, &[]),
-    (Schema::Core, "title", Shape::Simple, &[]),
-    (Schema::Core, "userType", Shape::Simple, &[]),
-    (Schema::Core, "preferredLanguage", Shape::Simple, &[]),
-    (Schema::Core, "locale", Shape::Simple, &[]),
-    (Schema::Core, "timezone", Shape::Simple, &[]),
-    (
-        Schema::Core,
-        "name",
-        Shape::Complex,
-        &[
-            "formatted",
-            "familyName",
-            "givenName",
-            "middleName",
-            "honorificPrefix",
-            "honorificSuffix",
-        ],
-    ),
-    (Schema::Core, "emails", Shape::MultiValued, &["value"]),
-    (Schema::Core, "phoneNumbers", Shape::MultiValued, &["value"]),
-    (Schema::Core, "ims", Shape::MultiValued, &["value"]),
-    (Schema::Core, "photos", Shape::MultiValued, &["value"]),
-    (
-        Schema::Core,
-        "addresses",
-        Shape::MultiValued,
-        &[
-            "formatted",
-            "streetAddress",
-            "locality",
-            "region",
-            "postalCode",
-            "country",
-        ],
-    ),
-    (Schema::Enterprise, "employeeNumber", Shape::Simple, &[]),
-    (Schema::Enterprise, "costCenter", Shape::Simple, &[]),
-    (Schema::Enterprise, "organization", Shape::Simple, &[]),
-    (Schema::Enterprise, "division", Shape::Simple, &[]),
-    (Schema::Enterprise, "department", Shape::Simple, &[]),
-    (
-        Schema::Enterprise,
-        "manager",
-        Shape::Complex,
-        &["value", "displayName"],
-    ),
+/// One mappable attribute: its canonical spelling, shape and mappable sub-attributes.
+struct Known {
+    schema: Schema,
+    name: &'static str,
+    shape: Shape,
+    subs: Vec<&'static str>,
+}
+
+/// User attributes no mapping row can name: `id` is the record Id, `active` is the disable
+/// field's ([`DisableConfig`]), `password` is never stored, `groups` is read-only, and
+/// entitlements, roles and certificates are lists with no single Salesforce field to hold them.
+const NOT_MAPPABLE: &[&str] = &[
+    "id",
+    "active",
+    "password",
+    "groups",
+    "entitlements",
+    "roles",
+    "x509Certificates",
 ];
+
+/// Sub-attributes that describe a value rather than hold one (RFC 7643 §2.4).
+const NOT_MAPPABLE_SUBS: &[&str] = &["type", "primary", "display", "$ref"];
+
+/// The User attributes the bridge can map, read from the one catalogue of RFC 7643 §4.1 and
+/// §4.3 definitions that discovery serves ([`crate::scim::discovery`]), in its order.
+/// Names are compared case-insensitively (RFC 7643 §2.1) and always written canonically.
+static KNOWN: LazyLock<Vec<Known>> = LazyLock::new(|| {
+    let core = discovery::user_attribute_definitions()
+        .into_iter()
+        .map(|d| (Schema::Core, d));
+    let enterprise = discovery::enterprise_attribute_definitions()
+        .into_iter()
+        .map(|d| (Schema::Enterprise, d));
+    core.chain(enterprise)
+        .filter(|(_, d)| !NOT_MAPPABLE.contains(&d.name))
+        .map(|(schema, d)| Known {
+            schema,
+            name: d.name,
+            shape: match (d.ty == "complex", d.multi_valued) {
+                (false, _) => Shape::Simple,
+                (true, false) => Shape::Complex,
+                (true, true) => Shape::MultiValued,
+            },
+            subs: d
+                .sub_attributes
+                .iter()
+                .map(|sub| sub.name)
+                .filter(|name| !NOT_MAPPABLE_SUBS.contains(name))
+                .collect(),
+        })
+        .collect()
+});
 
 /// Looks up a known attribute: (canonical name, shape, canonical sub-attributes).
 pub fn known_attribute(
     schema: Schema,
     name: &str,
 ) -> Option<(&'static str, Shape, &'static [&'static str])> {
-    KNOWN
+    let known: &'static [Known] = &KNOWN;
+    known
         .iter()
-        .find(|(s, n, _, _)| *s == schema && n.eq_ignore_ascii_case(name))
-        .map(|(_, n, shape, subs)| (*n, *shape, *subs))
+        .find(|k| k.schema == schema && k.name.eq_ignore_ascii_case(name))
+        .map(|k| (k.name, k.shape, k.subs.as_slice()))
 }
 
-/// The position of an attribute in [`KNOWN`] (RFC 7643 order), for rendering.
+/// The position of an attribute in the catalogue (RFC 7643 §8.7.1 order), for rendering.
 pub fn known_index(schema: Schema, name: &str) -> usize {
     KNOWN
         .iter()
-        .position(|(s, n, _, _)| *s == schema && n.eq_ignore_ascii_case(name))
+        .position(|k| k.schema == schema && k.name.eq_ignore_ascii_case(name))
         .unwrap_or(KNOWN.len())
 }
 
@@ -391,6 +392,25 @@ mod tests {
         assert!(ScimAttr::parse("emails[value eq \"x\"].value")
             .unwrap_err()
             .contains("type eq"));
+    }
+
+    #[test]
+    fn the_mappable_catalogue_is_the_discovery_catalogue_less_what_no_field_can_hold() {
+        assert_eq!(
+            known_attribute(Schema::Core, "EMAILS"),
+            Some(("emails", Shape::MultiValued, &["value"][..]))
+        );
+        assert_eq!(
+            known_attribute(Schema::Enterprise, "manager"),
+            Some(("manager", Shape::Complex, &["value", "displayName"][..]))
+        );
+        let (_, shape, subs) = known_attribute(Schema::Core, "addresses").unwrap();
+        assert_eq!(shape, Shape::MultiValued);
+        assert_eq!(subs.len(), 6);
+        for refused in NOT_MAPPABLE {
+            assert!(known_attribute(Schema::Core, refused).is_none(), "{refused}");
+        }
+        assert_eq!(KNOWN.len(), 16 + 6);
     }
 
     #[test]
