@@ -408,7 +408,10 @@ mod tests {
         assert_eq!(shape, Shape::MultiValued);
         assert_eq!(subs.len(), 6);
         for refused in NOT_MAPPABLE {
-            assert!(known_attribute(Schema::Core, refused).is_none(), "{refused}");
+            assert!(
+                known_attribute(Schema::Core, refused).is_none(),
+                "{refused}"
+            );
         }
         assert_eq!(KNOWN.len(), 16 + 6);
     }

@@ -4,7 +4,7 @@
 //! complex values split into one operation per attribute); here each operation lands on the
 //! mapping rows it addresses. Operations on attributes the connection does not map are accepted
 //! and have no effect: Entra and Okta send attributes an admin never mapped, and refusing them
-//! would fail every update (see `reference/scim-clients.md`).
+//! would fail every update.
 
 use serde_json::{Map, Value};
 

@@ -35,7 +35,7 @@ pub enum ScimType {
     /// The SCIM protocol version is not supported (400).
     InvalidVers,
     /// The request cannot be completed because of sensitive data in the URI (403 in the RFC
-    /// table; we answer 400 as the team contract asks, see [`ScimError::sensitive`]).
+    /// table; the bridge answers 400, see [`ScimError::sensitive`]).
     Sensitive,
 }
 

@@ -14,7 +14,7 @@
 //! Precedence (§3.4.2.2, Table 3 and the text below it): grouping, then `not`, then `and`, then
 //! `or`; `and` and `or` associate to the left.
 //!
-//! Deliberate tolerances, each required by a real client (see `scim-clients.md`):
+//! Deliberate tolerances, each required by a real client (PingOne, Entra ID, Okta, OneLogin):
 //! - Operators, `and`/`or`/`not` and attribute names are case-insensitive (§3.4.2.2: "Attribute
 //!   names and attribute operators used in filters are case insensitive"). PingOne sends
 //!   `username Eq "x"`.

@@ -1,7 +1,7 @@
 //! Listing and searching (RFC 7644 §3.4.2, §3.4.3): query parameters, the POST `/.search`
 //! SearchRequest body, the ListResponse message, and attribute projection (§3.4.2.5).
 //!
-//! Tolerances, from `scim-clients.md`:
+//! Tolerances, each for a client that really sends it:
 //! - Parameter names are matched case-insensitively (`startindex`, `Filter`), since several
 //!   clients and proxies change their case.
 //! - `startIndex` and `count` are optional (some servers fail without them; clients notice).

@@ -11,7 +11,7 @@
 //! - [`resource`]: a typed resource (`meta`, ETag, Location) and the resource types served.
 //! - [`urn`]: schema and message URNs, `application/scim+json`.
 //!
-//! How each client quirk from `reference/scim-clients.md` is absorbed is written in the module
+//! How each client quirk (PingOne, Entra ID, Okta, OneLogin) is absorbed is written in the module
 //! docs of `filter`, `patch` and `list`.
 
 pub mod discovery;
