@@ -67,12 +67,131 @@ pub struct CustomField {
 /// The custom field types the emulator supports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CustomFieldKind {
+    /// A Checkbox (describe `boolean`); never null, `default` on create.
     Checkbox { default: bool },
+    /// A plain Text field (describe `string`) of at most `length` (1..=255) characters.
     Text { length: usize },
+    /// A Text field with Setup's "External ID" and/or "Unique" attributes (the Metadata API's
+    /// `externalId`, `unique` and `caseSensitive`). A unique field refuses a value another record
+    /// of the object already holds (`DUPLICATE_VALUE`); the comparison ignores case unless
+    /// `case_sensitive` ("Treat "ABC" and "abc" as different values"), which only a unique field
+    /// can be. An external ID field can key upserts (`PATCH /sobjects/{T}/{field}/{value}`).
+    KeyText {
+        length: usize,
+        external_id: bool,
+        unique: bool,
+        case_sensitive: bool,
+    },
+}
+
+impl CustomFieldKind {
+    /// Whether the field keys upserts.
+    pub fn is_external_id(&self) -> bool {
+        matches!(
+            self,
+            CustomFieldKind::KeyText {
+                external_id: true,
+                ..
+            }
+        )
+    }
+
+    /// Whether no two records may hold the same (non-null) value.
+    pub fn is_unique(&self) -> bool {
+        matches!(self, CustomFieldKind::KeyText { unique: true, .. })
+    }
+
+    /// Whether uniqueness and external-ID matching respect letter case.
+    pub fn is_case_sensitive(&self) -> bool {
+        matches!(
+            self,
+            CustomFieldKind::KeyText {
+                unique: true,
+                case_sensitive: true,
+                ..
+            }
+        )
+    }
 }
 
 impl CustomField {
-    /// Parses the CLI form `Contact.Active__c:checkbox[:true]` or `Lead.Code__c:text[:80]`.
+    /// A Checkbox field with its default.
+    pub fn checkbox(object: &str, name: &str, default: bool) -> Self {
+        Self::of(object, name, CustomFieldKind::Checkbox { default })
+    }
+
+    /// A plain Text field.
+    pub fn text(object: &str, name: &str, length: usize) -> Self {
+        Self::of(object, name, CustomFieldKind::Text { length })
+    }
+
+    /// A Text field marked External ID and Unique (case-insensitive), the usual integration
+    /// key; `.case_sensitive(true)`, `.unique(false)` adjust it.
+    pub fn external_id(object: &str, name: &str, length: usize) -> Self {
+        Self::of(
+            object,
+            name,
+            CustomFieldKind::KeyText {
+                length,
+                external_id: true,
+                unique: true,
+                case_sensitive: false,
+            },
+        )
+    }
+
+    /// The field with Setup's "Unique" attribute set or cleared (a Text field becomes a
+    /// `KeyText`; a Checkbox is left alone: Salesforce has no unique checkboxes).
+    pub fn unique(self, unique: bool) -> Self {
+        self.with_key(|k| k.1 = unique)
+    }
+
+    /// The field with "Treat "ABC" and "abc" as different values" set or cleared.
+    pub fn case_sensitive(self, case_sensitive: bool) -> Self {
+        self.with_key(|k| k.2 = case_sensitive)
+    }
+
+    /// The field with the "External ID" attribute set or cleared.
+    pub fn with_external_id(self, external_id: bool) -> Self {
+        self.with_key(|k| k.0 = external_id)
+    }
+
+    fn of(object: &str, name: &str, kind: CustomFieldKind) -> Self {
+        Self {
+            object: object.to_string(),
+            name: name.to_string(),
+            kind,
+        }
+    }
+
+    /// Edits (external_id, unique, case_sensitive) of a text field.
+    fn with_key(mut self, edit: impl FnOnce(&mut (bool, bool, bool))) -> Self {
+        let (length, mut key) = match self.kind {
+            CustomFieldKind::Checkbox { .. } => return self,
+            CustomFieldKind::Text { length } => (length, (false, false, false)),
+            CustomFieldKind::KeyText {
+                length,
+                external_id,
+                unique,
+                case_sensitive,
+            } => (length, (external_id, unique, case_sensitive)),
+        };
+        edit(&mut key);
+        self.kind = match key {
+            (false, false, _) => CustomFieldKind::Text { length },
+            (external_id, unique, case_sensitive) => CustomFieldKind::KeyText {
+                length,
+                external_id,
+                unique,
+                case_sensitive,
+            },
+        };
+        self
+    }
+
+    /// Parses the CLI form `Contact.Active__c:checkbox[:true]`, `Lead.Code__c:text[:80]` or a
+    /// key field `Contact.SCIM_Key__c:text:255:external_id:unique[:case_sensitive]` (the
+    /// length may be left out; flags in any order).
     pub fn parse_spec(spec: &str) -> Result<Self, String> {
         let (path, rest) = spec
             .split_once(':')
@@ -83,29 +202,24 @@ impl CustomField {
         if !name.ends_with("__c") || name.len() <= 3 {
             return Err(format!("custom field `{spec}`: the name must end with __c"));
         }
-        let (kind, arg) = match rest.split_once(':') {
-            Some((k, a)) => (k, Some(a)),
-            None => (rest, None),
-        };
+        let mut parts = rest.split(':');
+        let kind = parts.next().unwrap_or_default();
+        let args: Vec<&str> = parts.collect();
         let kind = match kind.to_ascii_lowercase().as_str() {
             "checkbox" | "boolean" => CustomFieldKind::Checkbox {
-                default: match arg {
-                    None => false,
-                    Some(a) => a.parse().map_err(|_| {
+                default: match args.as_slice() {
+                    [] => false,
+                    [a] => a.parse().map_err(|_| {
                         format!("custom field `{spec}`: default must be true/false")
                     })?,
+                    _ => {
+                        return Err(format!(
+                            "custom field `{spec}`: a checkbox takes only a default"
+                        ))
+                    }
                 },
             },
-            "text" | "string" => CustomFieldKind::Text {
-                length: match arg {
-                    None => 255,
-                    Some(a) => a
-                        .parse()
-                        .ok()
-                        .filter(|n| (1..=255).contains(n))
-                        .ok_or_else(|| format!("custom field `{spec}`: length must be 1..=255"))?,
-                },
-            },
+            "text" | "string" => parse_text(spec, &args)?,
             other => {
                 return Err(format!(
                     "custom field `{spec}`: unknown kind `{other}` (checkbox, text)"
@@ -117,5 +231,92 @@ impl CustomField {
             name: name.to_string(),
             kind,
         })
+    }
+}
+
+/// `[LENGTH][:external_id][:unique][:case_sensitive]` of a text spec.
+fn parse_text(spec: &str, args: &[&str]) -> Result<CustomFieldKind, String> {
+    let mut length = 255;
+    let mut flags = args;
+    if let Some(first) = args
+        .first()
+        .filter(|a| a.chars().all(|c| c.is_ascii_digit()))
+    {
+        length = first
+            .parse()
+            .ok()
+            .filter(|n| (1..=255).contains(n))
+            .ok_or_else(|| format!("custom field `{spec}`: length must be 1..=255"))?;
+        flags = &args[1..];
+    }
+    let (mut external_id, mut unique, mut case_sensitive) = (false, false, false);
+    for flag in flags {
+        match flag.to_ascii_lowercase().replace('-', "_").as_str() {
+            "external_id" | "externalid" => external_id = true,
+            "unique" => unique = true,
+            "case_sensitive" | "casesensitive" => case_sensitive = true,
+            other => {
+                return Err(format!(
+                    "custom field `{spec}`: unknown flag `{other}` (external_id, unique, case_sensitive)"
+                ))
+            }
+        }
+    }
+    if case_sensitive && !unique {
+        return Err(format!(
+            "custom field `{spec}`: case_sensitive applies only to a unique field"
+        ));
+    }
+    Ok(if external_id || unique {
+        CustomFieldKind::KeyText {
+            length,
+            external_id,
+            unique,
+            case_sensitive,
+        }
+    } else {
+        CustomFieldKind::Text { length }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_specs_parse_plain_and_key_fields() {
+        assert_eq!(
+            CustomField::parse_spec("Lead.Code__c:text:80"),
+            Ok(CustomField::text("Lead", "Code__c", 80))
+        );
+        assert_eq!(
+            CustomField::parse_spec("Contact.Active__c:checkbox:true"),
+            Ok(CustomField::checkbox("Contact", "Active__c", true))
+        );
+        assert_eq!(
+            CustomField::parse_spec("Contact.SCIM_Key__c:text:255:external_id:unique"),
+            Ok(CustomField::external_id("Contact", "SCIM_Key__c", 255))
+        );
+        assert_eq!(
+            CustomField::parse_spec("Contact.K__c:text:unique:case_sensitive"),
+            Ok(CustomField::text("Contact", "K__c", 255)
+                .unique(true)
+                .case_sensitive(true))
+        );
+        assert_eq!(
+            CustomField::parse_spec("Contact.E__c:text:40:external_id"),
+            Ok(CustomField::text("Contact", "E__c", 40).with_external_id(true))
+        );
+        assert!(CustomField::parse_spec("Contact.K__c:text:case_sensitive").is_err());
+        assert!(CustomField::parse_spec("Contact.K__c:text:80:primary").is_err());
+        assert!(CustomField::parse_spec("Contact.K__c:text:256").is_err());
+    }
+
+    #[test]
+    fn clearing_both_key_attributes_gives_a_plain_text_field() {
+        let f = CustomField::external_id("Contact", "K__c", 80)
+            .unique(false)
+            .with_external_id(false);
+        assert_eq!(f.kind, CustomFieldKind::Text { length: 80 });
     }
 }

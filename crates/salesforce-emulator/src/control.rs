@@ -39,7 +39,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// Drops records, faults, duplicate rules, counters and cursors; tokens stay valid.
+/// Drops records, Tooling API fields, faults, duplicate rules, counters and cursors; tokens
+/// stay valid.
 async fn reset(state: web::Data<AppState>) -> HttpResponse {
     state.store.write().clear();
     state.faults.reset();
@@ -86,7 +87,10 @@ async fn clear_faults(state: web::Data<AppState>) -> HttpResponse {
 }
 
 async fn convert_lead(state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
-    let result = state.store.write().convert_lead(&state.schema, &id);
+    let mut store = state.store.write();
+    let schema = std::sync::Arc::clone(store.schema());
+    let result = store.convert_lead(&schema, &id);
+    drop(store);
     match result {
         Ok((contact, account)) => {
             HttpResponse::Ok().json(json!({"contactId": contact, "accountId": account}))
@@ -96,7 +100,10 @@ async fn convert_lead(state: web::Data<AppState>, id: web::Path<String>) -> Http
 }
 
 async fn portal_user(state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
-    let result = state.store.write().set_portal_user(&state.schema, &id);
+    let mut store = state.store.write();
+    let schema = std::sync::Arc::clone(store.schema());
+    let result = store.set_portal_user(&schema, &id);
+    drop(store);
     match result {
         Ok(_) => HttpResponse::NoContent().finish(),
         Err(e) => error(e),
@@ -122,7 +129,7 @@ async fn duplicate_rules(state: web::Data<AppState>, body: web::Bytes) -> HttpRe
         Ok(r) => r,
         Err(e) => return bad_request(format!("invalid duplicate rule: {e}")),
     };
-    let Some(obj) = state.schema.object_index(&rule.object) else {
+    let Some(obj) = state.schema().object_index(&rule.object) else {
         return bad_request(format!("unknown object {}", rule.object));
     };
     let action = match rule

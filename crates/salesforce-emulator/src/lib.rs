@@ -2,8 +2,9 @@
 //! Composite, Describe, limits and the failures real orgs produce) for tests, demos and benchmarks.
 //!
 //! Components: [`config`] (what an org looks like), `auth` (OAuth grants and tokens), `schema`
-//! (Contact, Lead, Account and custom fields), `store` (records, DML validation, rollback),
-//! `rest` (the `/services/data` API), `control` (the `/__emulator` test API), `faults`
+//! (Contact, Lead, Account and custom fields), `store` (records, DML validation, unique and
+//! external-ID fields, upsert, rollback), `rest` (the `/services/data` API, the Tooling API's
+//! CustomField create included), `control` (the `/__emulator` test API), `faults`
 //! (injected failures), [`soql`] (the query language) and [`testkit`] (a client tests use to
 //! drive a running emulator and its control API).
 

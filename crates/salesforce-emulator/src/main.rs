@@ -48,8 +48,8 @@ struct Args {
     /// Username accepted as JWT `sub` (repeatable).
     #[arg(long = "jwt-username", default_value = "demo@example.com")]
     jwt_usernames: Vec<String>,
-    /// Custom field, e.g. `Contact.Active__c:checkbox[:true]` or `Lead.Code__c:text[:80]`
-    /// (repeatable).
+    /// Custom field, e.g. `Contact.Active__c:checkbox[:true]`, `Lead.Code__c:text[:80]` or a
+    /// key `Contact.SCIM_Key__c:text:255:external_id:unique[:case_sensitive]` (repeatable).
     #[arg(long = "custom-field", value_parser = CustomField::parse_spec)]
     custom_fields: Vec<CustomField>,
     /// actix worker threads (default: number of cores).

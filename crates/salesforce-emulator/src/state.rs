@@ -97,7 +97,7 @@ impl Stats {
 pub struct AppState {
     pub config: EmulatorConfig,
     pub base_url: String,
-    pub schema: Schema,
+    /// The records and the schema they follow (which the Tooling API can extend).
     pub store: RwLock<Store>,
     pub tokens: Tokens,
     pub api_used: AtomicU64,
@@ -108,14 +108,12 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: EmulatorConfig, base_url: String) -> Self {
-        let schema = Schema::new(&config.custom_fields);
-        let store = RwLock::new(Store::new(&schema));
+        let store = RwLock::new(Store::new(Schema::new(&config.custom_fields)));
         let tokens = Tokens::new(&config);
         let cursors = Mutex::new(Cursors::new(config.max_open_cursors));
         Self {
             config,
             base_url,
-            schema,
             store,
             tokens,
             api_used: AtomicU64::new(0),
@@ -123,6 +121,12 @@ impl AppState {
             faults: Faults::default(),
             cursors,
         }
+    }
+
+    /// The schema as it stands now. Objects never change, so this is safe for routing; a
+    /// request that reads or writes records takes the schema from the store it locked.
+    pub fn schema(&self) -> Arc<Schema> {
+        Arc::clone(self.store.read().schema())
     }
 
     /// Counts one API request, or refuses it once the daily limit is spent.

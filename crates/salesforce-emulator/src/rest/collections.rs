@@ -11,7 +11,7 @@ use crate::store::{Store, Undo};
 /// Salesforce's cap on records per Collections call.
 pub const MAX_RECORDS: usize = 200;
 
-fn too_many() -> SfError {
+pub(super) fn too_many() -> SfError {
     SfError::dml(
         "EXCEEDED_ID_LIMIT",
         "record limit reached. cannot submit more than 200 records into this call",
@@ -31,7 +31,7 @@ fn failed(id: Option<&str>, e: &SfError) -> Value {
     v
 }
 
-fn rolled_back() -> SfError {
+pub(super) fn rolled_back() -> SfError {
     SfError::dml(
         "ALL_OR_NONE_OPERATION_ROLLED_BACK",
         "Record rolled back because not all records were valid and the request was using AllOrNone header",
@@ -40,7 +40,7 @@ fn rolled_back() -> SfError {
 }
 
 /// Parses `{"allOrNone":…,"records":[…]}`.
-fn parse_records(body: &[u8]) -> Result<(bool, Vec<Value>), SfError> {
+pub(super) fn parse_records(body: &[u8]) -> Result<(bool, Vec<Value>), SfError> {
     let v = parse_body(body)?;
     let all_or_none = match v.get("allOrNone") {
         None | Some(Value::Null) => false,
@@ -73,7 +73,7 @@ fn parse_records(body: &[u8]) -> Result<(bool, Vec<Value>), SfError> {
 }
 
 /// The object a Collections record names in `attributes.type`.
-fn record_object(ctx: &Ctx, rec: &Value) -> Result<usize, SfError> {
+pub(super) fn record_object(ctx: &Ctx, rec: &Value) -> Result<usize, SfError> {
     let t = rec
         .get("attributes")
         .and_then(|a| a.get("type"))
@@ -84,7 +84,7 @@ fn record_object(ctx: &Ctx, rec: &Value) -> Result<usize, SfError> {
             "sObject type must be specified in the attributes of each record",
             Vec::new(),
         )),
-        Some(t) => ctx.state.schema.object_index(t).ok_or_else(|| {
+        Some(t) => ctx.schema.object_index(t).ok_or_else(|| {
             SfError::dml(
                 "INVALID_TYPE",
                 format!("sObject type '{t}' is not supported."),
@@ -125,7 +125,7 @@ fn finish(
 }
 
 /// In Collections results a missing record is an invalid cross reference, not a 404.
-fn per_record(e: SfError) -> SfError {
+pub(super) fn per_record(e: SfError) -> SfError {
     if e.code == "NOT_FOUND" {
         SfError::dml(
             "INVALID_CROSS_REFERENCE_KEY",
@@ -150,7 +150,7 @@ pub fn create(ctx: &Ctx, store: &mut Store, undo: &mut Undo, body: &[u8]) -> Rep
     let mut results = Vec::with_capacity(records.len());
     for rec in &records {
         let r = record_object(ctx, rec)
-            .and_then(|obj| store.insert(&ctx.state.schema, obj, rec, ctx.opts(), undo))
+            .and_then(|obj| store.insert(&ctx.schema, obj, rec, ctx.opts(), undo))
             .map_err(per_record);
         results.push((None, r));
     }
@@ -173,7 +173,7 @@ pub fn update(ctx: &Ctx, store: &mut Store, undo: &mut Undo, body: &[u8]) -> Rep
                 Vec::new(),
             )),
             Some(id) => record_object(ctx, rec)
-                .and_then(|obj| store.update(&ctx.state.schema, obj, id, rec, ctx.opts(), undo))
+                .and_then(|obj| store.update(&ctx.schema, obj, id, rec, ctx.opts(), undo))
                 .map(|()| ids::canonical(id).unwrap_or_else(|| id.clone()))
                 .map_err(per_record),
         };
@@ -196,7 +196,7 @@ pub fn delete(ctx: &Ctx, store: &mut Store, undo: &mut Undo) -> Reply {
     let all_or_none = ctx
         .param("allOrNone")
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let schema = &ctx.state.schema;
+    let schema = &ctx.schema;
     let mut results = Vec::with_capacity(list.len());
     for id in list {
         let r = match ids::canonical(id) {
@@ -222,7 +222,7 @@ pub fn delete(ctx: &Ctx, store: &mut Store, undo: &mut Undo) -> Reply {
 /// `GET /composite/sobjects/{T}?ids=…&fields=…`: records in input order, `null` for ids that
 /// name no live record.
 pub fn get(ctx: &Ctx, store: &Store, obj: usize) -> Reply {
-    let schema = &ctx.state.schema;
+    let schema = &ctx.schema;
     let Some(o) = schema.objects.get(obj) else {
         return SfError::not_found().into();
     };

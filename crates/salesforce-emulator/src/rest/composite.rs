@@ -228,8 +228,11 @@ fn run_one(
         let e = SfError::not_found();
         return (e.status, json!([e.to_rest_json()]), json!({}));
     };
-    let r = match route(ctx.state, &segs[3..]) {
-        Ok(Route::Composite) | Err(_) => {
+    // A Composite call runs REST sub-requests only: not itself, and not the Tooling API (which
+    // has its own composite resource; a field it created would be missing from this call's
+    // schema).
+    let r = match route(&ctx.schema, &segs[3..]) {
+        Ok(Route::Composite | Route::ToolingCustomField) | Err(_) => {
             let e = SfError::not_found();
             return (e.status, json!([e.to_rest_json()]), json!({}));
         }
@@ -244,6 +247,7 @@ fn run_one(
         .is_some_and(super::allows_save);
     let sub_ctx = Ctx {
         state: ctx.state,
+        schema: std::sync::Arc::clone(&ctx.schema),
         version,
         allow_save,
         batch_size: ctx.batch_size,

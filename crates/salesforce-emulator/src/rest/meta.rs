@@ -37,7 +37,7 @@ pub fn resources(ctx: &Ctx) -> Reply {
 
 /// `GET /sobjects` (describeGlobal).
 pub fn sobjects(ctx: &Ctx) -> Reply {
-    let s = &ctx.state.schema;
+    let s = &ctx.schema;
     let list: Vec<Value> = (0..s.objects.len())
         .map(|i| s.summary(i, ctx.version))
         .collect();
@@ -51,13 +51,13 @@ pub fn sobjects(ctx: &Ctx) -> Reply {
 pub fn sobject(ctx: &Ctx, obj: usize) -> Reply {
     Reply::json(
         200,
-        &json!({"objectDescribe": ctx.state.schema.summary(obj, ctx.version), "recentItems": []}),
+        &json!({"objectDescribe": ctx.schema.summary(obj, ctx.version), "recentItems": []}),
     )
 }
 
 /// `GET /sobjects/{T}/describe`.
 pub fn describe(ctx: &Ctx, obj: usize) -> Reply {
-    Reply::json(200, &ctx.state.schema.describe(obj, ctx.version))
+    Reply::json(200, &ctx.schema.describe(obj, ctx.version))
 }
 
 /// `GET /limits`.

@@ -7,16 +7,19 @@ mod composite;
 mod meta;
 mod query;
 mod records;
+mod tooling;
+mod upsert;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::ser::SerializeMap;
 use serde::Serialize;
 use serde_json::Value;
+use std::sync::Arc;
 
 use crate::error::{json_syntax_error, SfError};
 use crate::faults::FaultAction;
-use crate::schema::ObjectDef;
+use crate::schema::{ObjectDef, Schema};
 use crate::soql::Row;
 use crate::state::AppState;
 use crate::store::{Store, Undo};
@@ -83,6 +86,8 @@ impl From<SfError> for Reply {
 /// Per-request context shared by every executor.
 pub struct Ctx<'a> {
     pub state: &'a AppState,
+    /// The schema of the store the request locked.
+    pub schema: Arc<Schema>,
     pub version: u32,
     pub allow_save: bool,
     pub batch_size: usize,
@@ -143,12 +148,21 @@ pub enum Route {
     SObject(usize),
     Describe(usize),
     Record(usize, String),
-    Query { all: bool },
+    Query {
+        all: bool,
+    },
     QueryMore(String),
     Limits,
     Collections,
     CollectionsGet(usize),
+    /// `/composite/sobjects/{T}/{externalIdField}` (the field is checked when run).
+    CollectionsUpsert(usize, String),
+    /// `/sobjects/{T}/{field}/{value}`: upsert (PATCH) or read (GET) by external ID; the value
+    /// is percent-decoded, the field checked when run.
+    ByExternalId(usize, String, String),
     Composite,
+    /// Tooling API `/tooling/sobjects/CustomField`.
+    ToolingCustomField,
 }
 
 impl Route {
@@ -165,7 +179,10 @@ impl Route {
             Route::Limits => "/limits",
             Route::Collections => "/composite/sobjects",
             Route::CollectionsGet(_) => "/composite/sobjects/{object}",
+            Route::CollectionsUpsert(..) => "/composite/sobjects/{object}/{field}",
+            Route::ByExternalId(..) => "/sobjects/{object}/{field}/{value}",
             Route::Composite => "/composite",
+            Route::ToolingCustomField => "/tooling/sobjects/CustomField",
         }
     }
 
@@ -174,35 +191,65 @@ impl Route {
             Route::SObject(_) => &["GET", "POST"],
             Route::Record(..) => &["GET", "PATCH", "DELETE"],
             Route::Collections => &["POST", "PATCH", "DELETE"],
-            Route::Composite => &["POST"],
+            Route::CollectionsUpsert(..) => &["PATCH"],
+            Route::ByExternalId(..) => &["GET", "PATCH"],
+            Route::Composite | Route::ToolingCustomField => &["POST"],
             _ => &["GET"],
         }
     }
 }
 
 /// Maps the path segments after the version to a route.
-pub fn route(state: &AppState, segs: &[&str]) -> Result<Route, SfError> {
-    let obj = |name: &str| {
-        state
-            .schema
-            .object_index(name)
-            .ok_or_else(SfError::not_found)
-    };
+pub fn route(schema: &Schema, segs: &[&str]) -> Result<Route, SfError> {
+    let obj = |name: &str| schema.object_index(name).ok_or_else(SfError::not_found);
     Ok(match segs {
         [] => Route::Resources,
         ["sobjects"] => Route::SObjects,
         ["sobjects", t] => Route::SObject(obj(t)?),
         ["sobjects", t, "describe"] => Route::Describe(obj(t)?),
         ["sobjects", t, id] => Route::Record(obj(t)?, (*id).to_string()),
+        ["sobjects", t, field, value] => {
+            Route::ByExternalId(obj(t)?, (*field).to_string(), percent_decode(value))
+        }
         ["query"] => Route::Query { all: false },
         ["queryAll"] => Route::Query { all: true },
         ["query", loc] | ["queryAll", loc] => Route::QueryMore((*loc).to_string()),
         ["limits"] => Route::Limits,
         ["composite", "sobjects"] => Route::Collections,
         ["composite", "sobjects", t] => Route::CollectionsGet(obj(t)?),
+        ["composite", "sobjects", t, field] => {
+            Route::CollectionsUpsert(obj(t)?, (*field).to_string())
+        }
         ["composite"] => Route::Composite,
+        ["tooling", "sobjects", t] if t.eq_ignore_ascii_case("CustomField") => {
+            Route::ToolingCustomField
+        }
         _ => return Err(SfError::not_found()),
     })
+}
+
+/// Decodes `%XX` escapes in a path segment (`+` stays a plus, as in any URL path).
+fn percent_decode(seg: &str) -> String {
+    let bytes = seg.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn method_name(m: &actix_web::http::Method) -> &'static str {
@@ -259,6 +306,7 @@ pub fn execute(ctx: &Ctx, route: &Route, method: &str, body: &[u8], store: Store
         (Route::Query { all }, _) => query::run(ctx, store_ref, *all),
         (Route::QueryMore(loc), _) => query::more(ctx, loc),
         (Route::CollectionsGet(o), _) => collections::get(ctx, store_ref, *o),
+        (Route::ByExternalId(o, f, v), "GET") => upsert::get(ctx, store_ref, *o, f, v),
         _ => match store {
             StoreAccess::Read(_) => {
                 SfError::new(500, "UNKNOWN_EXCEPTION", "write routed as a read").into()
@@ -270,7 +318,10 @@ pub fn execute(ctx: &Ctx, route: &Route, method: &str, body: &[u8], store: Store
                 (Route::Collections, "POST") => collections::create(ctx, s, undo, body),
                 (Route::Collections, "PATCH") => collections::update(ctx, s, undo, body),
                 (Route::Collections, _) => collections::delete(ctx, s, undo),
+                (Route::ByExternalId(o, f, v), _) => upsert::one(ctx, s, undo, *o, f, v, body),
+                (Route::CollectionsUpsert(o, f), _) => upsert::many(ctx, s, undo, *o, f, body),
                 (Route::Composite, _) => composite::run(ctx, s, body),
+                (Route::ToolingCustomField, _) => tooling::create_field(s, body),
                 _ => SfError::not_found().into(),
             },
         },
@@ -379,7 +430,7 @@ pub async fn entry(req: HttpRequest, body: web::Bytes, state: web::Data<AppState
         );
     }
 
-    let route = match route(&state, segs) {
+    let route = match route(&state.schema(), segs) {
         Ok(r) => r,
         Err(e) => {
             state.stats.record(method, "(unmatched)");
@@ -399,8 +450,9 @@ pub async fn entry(req: HttpRequest, body: web::Bytes, state: web::Data<AppState
             })
         })
         .map_or(2000, |n| n.clamp(200, 2000));
-    let ctx = Ctx {
+    let ctx = |schema: &Arc<Schema>| Ctx {
         state: &state,
+        schema: Arc::clone(schema),
         version,
         allow_save,
         batch_size,
@@ -408,9 +460,11 @@ pub async fn entry(req: HttpRequest, body: web::Bytes, state: web::Data<AppState
     };
     let reply = if is_read(&route, method) {
         let store = state.store.read();
+        let ctx = ctx(store.schema());
         execute(&ctx, &route, method, &body, StoreAccess::Read(&store))
     } else {
         let mut store = state.store.write();
+        let ctx = ctx(store.schema());
         let mut undo = Undo::default();
         execute(
             &ctx,

@@ -27,7 +27,7 @@ fn soql_error(e: SoqlError) -> SfError {
 }
 
 fn resolve(ctx: &Ctx, q: &str) -> Result<ResolvedQuery, SoqlError> {
-    soql::parse(q)?.resolve(&ctx.state.schema)
+    soql::parse(q)?.resolve(&*ctx.schema)
 }
 
 /// The query with `Id` added to the select list, so that each record's `attributes.url` can name
@@ -49,7 +49,7 @@ pub fn run(ctx: &Ctx, store: &Store, all: bool) -> Reply {
         Ok(r) => r,
         Err(e) => return soql_error(e).into(),
     };
-    let schema = &ctx.state.schema;
+    let schema = &ctx.schema;
     let Some(obj) = schema.object_index(resolved.object()) else {
         return SfError::new(
             400,

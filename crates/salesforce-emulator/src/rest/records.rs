@@ -4,39 +4,42 @@ use serde_json::json;
 
 use super::{parse_body, Ctx, Reply};
 use crate::error::SfError;
+use crate::schema::ObjectDef;
 use crate::store::{Store, Undo};
 
 /// `GET /sobjects/{T}/{id}[?fields=A,B]`.
 pub fn get(ctx: &Ctx, store: &Store, obj: usize, id: &str) -> Reply {
-    let schema = &ctx.state.schema;
+    let schema = &ctx.schema;
     let Some(o) = schema.objects.get(obj) else {
         return SfError::not_found().into();
     };
-    let fields = match ctx.param("fields") {
-        None => None,
-        Some(list) => {
-            let mut names = Vec::new();
-            for raw in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                match o.field(raw) {
-                    Some(f) => {
-                        if !names.contains(&f.name) {
-                            names.push(f.name.clone());
-                        }
-                    }
-                    None => return invalid_column(raw, o.name).into(),
-                }
-            }
-            // Salesforce always appends the Id to a field-restricted read.
-            if !names.iter().any(|n| n == "Id") {
-                names.push("Id".to_string());
-            }
-            Some(names)
-        }
+    let fields = match fields_param(ctx, o) {
+        Ok(f) => f,
+        Err(e) => return e.into(),
     };
     match store.lookup(schema, obj, id) {
         Ok(rec) => Reply::json(200, &ctx.record_json(o, &rec.row, fields.as_deref())),
         Err(e) => e.into(),
     }
+}
+
+/// The `?fields=A,B` of a record read, resolved to canonical names with `Id` appended (as
+/// Salesforce always does); `None` when absent (all fields).
+pub fn fields_param(ctx: &Ctx, o: &ObjectDef) -> Result<Option<Vec<String>>, SfError> {
+    let Some(list) = ctx.param("fields") else {
+        return Ok(None);
+    };
+    let mut names = Vec::new();
+    for raw in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let f = o.field(raw).ok_or_else(|| invalid_column(raw, o.name))?;
+        if !names.contains(&f.name) {
+            names.push(f.name.clone());
+        }
+    }
+    if !names.iter().any(|n| n == "Id") {
+        names.push("Id".to_string());
+    }
+    Ok(Some(names))
 }
 
 /// The SOQL-style INVALID_FIELD message Salesforce gives for an unknown column in `fields=`.
@@ -56,9 +59,9 @@ pub fn create(ctx: &Ctx, store: &mut Store, undo: &mut Undo, obj: usize, body: &
         Ok(v) => v,
         Err(e) => return e.into(),
     };
-    match store.insert(&ctx.state.schema, obj, &value, ctx.opts(), undo) {
+    match store.insert(&ctx.schema, obj, &value, ctx.opts(), undo) {
         Ok(id) => {
-            let name = ctx.state.schema.objects.get(obj).map_or("", |o| o.name);
+            let name = ctx.schema.objects.get(obj).map_or("", |o| o.name);
             let mut r = Reply::json(201, &json!({"id": id, "success": true, "errors": []}));
             r.location = Some(ctx.record_url(name, &id));
             r
@@ -77,14 +80,14 @@ pub fn update(
     body: &[u8],
 ) -> Reply {
     // The record is looked up before the body is read, as Salesforce does.
-    if let Err(e) = store.lookup(&ctx.state.schema, obj, id) {
+    if let Err(e) = store.lookup(&ctx.schema, obj, id) {
         return e.into();
     }
     let value = match parse_body(body) {
         Ok(v) => v,
         Err(e) => return e.into(),
     };
-    match store.update(&ctx.state.schema, obj, id, &value, ctx.opts(), undo) {
+    match store.update(&ctx.schema, obj, id, &value, ctx.opts(), undo) {
         Ok(()) => Reply::no_content(),
         Err(e) => e.into(),
     }
@@ -92,7 +95,7 @@ pub fn update(
 
 /// `DELETE /sobjects/{T}/{id}` → 204.
 pub fn delete(ctx: &Ctx, store: &mut Store, undo: &mut Undo, obj: usize, id: &str) -> Reply {
-    match store.delete(&ctx.state.schema, obj, id, undo) {
+    match store.delete(&ctx.schema, obj, id, undo) {
         Ok(_) => Reply::no_content(),
         Err(e) => e.into(),
     }

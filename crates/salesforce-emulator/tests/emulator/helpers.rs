@@ -116,3 +116,34 @@ pub fn err(code: &str, message: &str) -> Value {
 pub fn dml_err(code: &str, message: &str, fields: &[&str]) -> Value {
     json!([{"errorCode": code, "message": message, "fields": fields}])
 }
+
+/// An org whose Contacts have `SCIM_Key__c`, a Text(255) External ID + Unique
+/// (case-insensitive) field: the bridge's per-connection key.
+pub async fn key_org() -> Org {
+    Org::with(EmulatorConfig {
+        custom_fields: vec![salesforce_emulator::CustomField::external_id(
+            "Contact",
+            "SCIM_Key__c",
+            255,
+        )],
+        ..EmulatorConfig::default()
+    })
+    .await
+}
+
+/// The 15-character form of an id, as `DUPLICATE_VALUE` messages name records.
+pub fn id15(id: &str) -> &str {
+    &id[..15]
+}
+
+/// Salesforce's `DUPLICATE_VALUE` body for a unique field.
+pub fn duplicate_value(field: &str, other: &str) -> Value {
+    dml_err(
+        "DUPLICATE_VALUE",
+        &format!(
+            "duplicate value found: {field} duplicates value on record with id: {}",
+            id15(other)
+        ),
+        &[],
+    )
+}

@@ -12,4 +12,7 @@ mod meta;
 mod oauth;
 mod query;
 mod records;
+mod tooling;
+mod unique;
+mod upsert;
 mod validation;

@@ -1,5 +1,6 @@
 //! A client for tests that drive a running emulator: the org's REST API with a token from the
-//! configured credentials (query, read, create, update, delete, count), and the control API
+//! configured credentials (query, read, create, update, delete, count, upsert by external ID,
+//! describe, Tooling API custom fields), and the control API
 //! under `/__emulator/` (faults and how often each fired, reset, token expiry, Lead conversion,
 //! portal users, duplicate rules, request statistics).
 //!
@@ -20,14 +21,16 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::BTreeMap;
-
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::config::EmulatorConfig;
+
+mod control;
+mod metadata;
+
+pub use control::{FaultId, FaultStats, Stats};
 
 /// Expands to the API version literal, so both constants below come from one place.
 macro_rules! api_version {
@@ -116,61 +119,11 @@ impl Reply {
     }
 }
 
-/// The id `POST /__emulator/faults` gave a fault; [`Stats::fired`] looks its count up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct FaultId(pub u64);
-
-/// `GET /__emulator/stats`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Stats {
-    /// Counted API requests since start or reset (what `api-usage` reports).
-    pub api_requests_total: u64,
-    /// Counted requests by `METHOD /path/{template}`, e.g. `POST /composite`.
-    pub by_endpoint: BTreeMap<String, u64>,
-    /// Token grants asked for (never counted as API requests).
-    pub token_requests: u64,
-    /// Firings of any fault since start or reset (a clear does not zero it).
-    pub faults_fired: u64,
-    /// The faults added since the last reset or clear, in the order they were added.
-    pub faults: Vec<FaultStats>,
-}
-
-impl Stats {
-    /// Requests counted for one endpoint template (0 if none).
-    pub fn endpoint(&self, key: &str) -> u64 {
-        self.by_endpoint.get(key).copied().unwrap_or(0)
-    }
-
-    /// One fault's entry, if it was added since the last reset or clear.
-    pub fn fault(&self, id: FaultId) -> Option<&FaultStats> {
-        self.faults.iter().find(|f| f.id == id)
-    }
-
-    /// How often one fault fired (0 if it never did or is no longer listed).
-    pub fn fired(&self, id: FaultId) -> u64 {
-        self.fault(id).map_or(0, |f| f.fired)
-    }
-}
-
-/// One fault in [`Stats::faults`]: its spec as the emulator applies it, and its firings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FaultStats {
-    pub id: FaultId,
-    #[serde(rename = "errorCode")]
-    pub error_code: Option<String>,
-    /// The status an error fault answers (given, or implied by its code).
-    pub status: Option<u16>,
-    /// The delay of a delay fault (`None` for an error fault).
-    pub delay_ms: Option<u64>,
-    pub method: Option<String>,
-    pub path: Option<String>,
-    pub count: Option<u64>,
-    pub rate: Option<f64>,
-    /// How many requests it hit.
-    pub fired: u64,
-    /// Firings left (`None` for a rate fault, which never runs out).
-    pub remaining: Option<u64>,
+/// What an upsert by external ID did: the record's id and whether it was created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upsert {
+    pub id: String,
+    pub created: bool,
 }
 
 /// A client for one running emulator, with the credentials of its configuration.
@@ -437,107 +390,87 @@ impl Kit {
         Ok(())
     }
 
-    // ---- control API ----------------------------------------------------------------------
-
-    /// A call under `/__emulator/` (`path` without that prefix, e.g. `faults`), whatever it
-    /// answers.
-    pub async fn control(
+    /// Upserts a record by external ID (`PATCH /sobjects/{object}/{field}/{value}`; 201 or 200
+    /// expected) and returns what happened.
+    pub async fn upsert(
         &self,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-    ) -> Result<Reply, KitError> {
-        let path = format!("/__emulator/{}", path.trim_start_matches('/'));
-        self.send(method, &path, None, &[], body.map(Value::to_string))
-            .await
-    }
-
-    async fn control_ok(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-    ) -> Result<Reply, KitError> {
-        let what = format!("{method} /__emulator/{path}");
-        self.control(method, path, body)
+        object: &str,
+        field: &str,
+        value: &str,
+        fields: &Value,
+    ) -> Result<Upsert, KitError> {
+        let what = format!("upsert {object} {field}={value}");
+        let v: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+        let reply = self
+            .rest(
+                Method::PATCH,
+                &format!("/sobjects/{object}/{field}/{}", v.replace('+', "%20")),
+                Some(fields),
+            )
             .await?
-            .expect_success(&what)
-    }
-
-    /// Adds a fault (`POST /__emulator/faults`, spec as the README documents) and returns its id.
-    pub async fn inject_fault(&self, spec: &Value) -> Result<FaultId, KitError> {
-        let reply = self.control_ok(Method::POST, "faults", Some(spec)).await?;
-        match reply.body["id"].as_u64() {
-            Some(id) => Ok(FaultId(id)),
-            None => Err(KitError::Unexpected {
-                what: "POST /__emulator/faults (no id)".into(),
+            .expect_success(&what)?;
+        match (reply.body["id"].as_str(), reply.body["created"].as_bool()) {
+            (Some(id), Some(created)) => Ok(Upsert {
+                id: id.to_string(),
+                created,
+            }),
+            _ => Err(KitError::Unexpected {
+                what: format!("{what} (no id/created)"),
                 status: reply.status,
                 body: reply.body,
             }),
         }
     }
 
-    /// Drops every fault (`DELETE /__emulator/faults`).
-    pub async fn clear_faults(&self) -> Result<(), KitError> {
-        self.control_ok(Method::DELETE, "faults", None).await?;
-        Ok(())
+    /// Upserts up to 200 records of one object by external ID
+    /// (`PATCH /composite/sobjects/{object}/{field}`); each record needs
+    /// `"attributes":{"type":object}`. Returns the per-record results as served.
+    pub async fn upsert_many(
+        &self,
+        object: &str,
+        field: &str,
+        all_or_none: bool,
+        records: &[Value],
+    ) -> Result<Vec<Value>, KitError> {
+        let what = format!("upsert {} {object} by {field}", records.len());
+        let body = json!({"allOrNone": all_or_none, "records": records});
+        let reply = self
+            .rest(
+                Method::PATCH,
+                &format!("/composite/sobjects/{object}/{field}"),
+                Some(&body),
+            )
+            .await?
+            .expect_status(StatusCode::OK, &what)?;
+        match reply.body {
+            Value::Array(results) => Ok(results),
+            body => Err(KitError::Unexpected {
+                what: format!("{what} (not an array)"),
+                status: StatusCode::OK,
+                body,
+            }),
+        }
     }
 
-    /// How often a fault fired so far.
-    pub async fn fired(&self, fault: FaultId) -> Result<u64, KitError> {
-        Ok(self.stats().await?.fired(fault))
-    }
-
-    /// Drops records, faults, duplicate rules, counters and cursors; tokens stay valid.
-    pub async fn reset(&self) -> Result<(), KitError> {
-        self.control_ok(Method::POST, "reset", None).await?;
-        Ok(())
-    }
-
-    /// Expires every access token (and the refresh tokens too if `refresh_tokens`).
-    pub async fn expire_tokens(&self, refresh_tokens: bool) -> Result<(), KitError> {
-        let body = json!({ "refresh_tokens": refresh_tokens });
-        self.control_ok(Method::POST, "tokens/expire", Some(&body))
-            .await?;
-        Ok(())
-    }
-
-    /// Converts a Lead; returns `{"contactId", "accountId"}`.
-    pub async fn convert_lead(&self, id: &str) -> Result<Value, KitError> {
-        let path = format!("leads/{id}/convert");
-        Ok(self.control_ok(Method::POST, &path, None).await?.body)
-    }
-
-    /// Gives a Contact a portal user (so deleting it fails with `DELETE_FAILED`).
-    pub async fn add_portal_user(&self, contact_id: &str) -> Result<(), KitError> {
-        let path = format!("contacts/{contact_id}/portal-user");
-        self.control_ok(Method::POST, &path, None).await?;
-        Ok(())
-    }
-
-    /// Sets an object's Email duplicate rule: `Some("alert")`, `Some("block")`, or `None` (off).
-    pub async fn duplicate_rule(&self, object: &str, action: Option<&str>) -> Result<(), KitError> {
-        let body = match action {
-            Some(a) => json!({"object": object, "enabled": true, "action": a}),
-            None => json!({"object": object, "enabled": false}),
-        };
-        self.control_ok(Method::POST, "duplicate-rules", Some(&body))
-            .await?;
-        Ok(())
-    }
-
-    /// `GET /__emulator/stats` as JSON, exactly as served.
-    pub async fn stats_json(&self) -> Result<Value, KitError> {
-        Ok(self.control_ok(Method::GET, "stats", None).await?.body)
-    }
-
-    /// `GET /__emulator/stats`.
-    pub async fn stats(&self) -> Result<Stats, KitError> {
-        let body = self.stats_json().await?;
-        serde_json::from_value(body.clone()).map_err(|_| KitError::Unexpected {
-            what: "GET /__emulator/stats (unexpected shape)".into(),
-            status: StatusCode::OK,
-            body,
-        })
+    /// The live record whose external-ID field holds `value`
+    /// (`GET /sobjects/{object}/{field}/{value}`); `None` on 404.
+    pub async fn record_by_key(
+        &self,
+        object: &str,
+        field: &str,
+        value: &str,
+    ) -> Result<Option<Value>, KitError> {
+        let v: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+        let path = format!("/sobjects/{object}/{field}/{}", v.replace('+', "%20"));
+        let reply = self.rest(Method::GET, &path, None).await?;
+        match reply.status {
+            StatusCode::OK => Ok(Some(reply.body)),
+            StatusCode::NOT_FOUND => Ok(None),
+            status => Err(KitError::Unexpected {
+                what: format!("GET {object} by {field}={value}"),
+                status,
+                body: reply.body,
+            }),
+        }
     }
 }
