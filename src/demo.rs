@@ -4,6 +4,7 @@
 use std::net::TcpListener;
 
 use crate::config::{self, Config, ConfigError};
+use crate::mapping;
 use salesforce_emulator::{CustomField, CustomFieldKind, EmulatorConfig, EmulatorHandle};
 
 /// The bearer token the demo's IdP side uses unless `--token` says otherwise.
@@ -11,15 +12,40 @@ pub const DEFAULT_TOKEN: &str = "demo-scim-token-0123456789";
 /// The demo's admin token (for `POST /admin/connections/{name}/test`).
 pub const ADMIN_TOKEN: &str = "demo-admin-token-0123456789";
 
-/// The emulator as the demo (and the tests) run it: default credentials, plus the custom
-/// checkbox `Active__c` on Contact that the default Contact disable setting writes.
+/// The emulator as the demo (and the tests) run it: default credentials, and the custom fields
+/// the default connections need, as `scim-bridge setup-org` would create them: on Contact and
+/// Lead the key field (`SCIM_Key__c`, External ID + Unique) and `SCIM_External_Id__c`, and on
+/// Contact the checkbox `Active__c` that the default Contact disable setting writes.
 pub fn emulator_config() -> EmulatorConfig {
+    let mut custom_fields = vec![CustomField {
+        object: "Contact".to_string(),
+        name: "Active__c".to_string(),
+        kind: CustomFieldKind::Checkbox { default: true },
+    }];
+    for object in ["Contact", "Lead"] {
+        custom_fields.push(CustomField {
+            object: object.to_string(),
+            name: mapping::DEFAULT_KEY_FIELD.to_string(),
+            kind: CustomFieldKind::KeyText {
+                length: 255,
+                external_id: true,
+                unique: true,
+                case_sensitive: false,
+            },
+        });
+        custom_fields.push(CustomField {
+            object: object.to_string(),
+            name: mapping::DEFAULT_EXTERNAL_ID_FIELD.to_string(),
+            kind: CustomFieldKind::KeyText {
+                length: 255,
+                external_id: true,
+                unique: false,
+                case_sensitive: false,
+            },
+        });
+    }
     EmulatorConfig {
-        custom_fields: vec![CustomField {
-            object: "Contact".to_string(),
-            name: "Active__c".to_string(),
-            kind: CustomFieldKind::Checkbox { default: true },
-        }],
+        custom_fields,
         ..EmulatorConfig::default()
     }
 }

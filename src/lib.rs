@@ -13,5 +13,6 @@ pub mod mapping;
 pub mod provisioning;
 pub mod salesforce;
 pub mod scim;
+pub mod setup;
 pub mod startup;
 pub mod testconn;

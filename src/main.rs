@@ -1,4 +1,5 @@
-//! The `scim-bridge` command line: `serve`, `demo`, `test-connection`, `check-config`.
+//! The `scim-bridge` command line: `serve`, `demo`, `test-connection`, `setup-org`,
+//! `check-config`.
 //! Thin: parse arguments, set up logging, hand over to the library.
 
 use std::net::TcpListener;
@@ -10,7 +11,7 @@ use scim_bridge::config::{self, LogFormat};
 #[cfg(feature = "demo")]
 use scim_bridge::demo;
 use scim_bridge::startup::{self, Application};
-use scim_bridge::testconn;
+use scim_bridge::{setup, testconn};
 
 #[derive(Parser)]
 #[command(
@@ -55,6 +56,15 @@ enum Command {
         #[arg(long)]
         connection: Option<String>,
     },
+    /// Create the custom fields each connection needs (its key field, custom fields the mapping
+    /// or the disable setting names) through Salesforce's Tooling API, and say what was done.
+    SetupOrg {
+        #[arg(long, short, env = "SCIM_BRIDGE_CONFIG")]
+        config: PathBuf,
+        /// Only this connection (default: all).
+        #[arg(long)]
+        connection: Option<String>,
+    },
     /// Validate a configuration file and list every problem, by key.
     CheckConfig {
         #[arg(long, short, env = "SCIM_BRIDGE_CONFIG")]
@@ -72,6 +82,36 @@ fn init_logging(format: LogFormat) {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
     };
+}
+
+/// The connections of a configuration file, or the one named.
+fn selected_connections(
+    config: &std::path::Path,
+    only: Option<String>,
+) -> Result<Vec<scim_bridge::provisioning::Connection>, String> {
+    let cfg = config::load(config).map_err(|e| e.to_string())?;
+    init_logging(cfg.log_format);
+    let conns: Vec<_> = startup::connections(&cfg)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|c| only.as_deref().is_none_or(|n| n == c.name()))
+        .collect();
+    if conns.is_empty() {
+        return Err(format!(
+            "no connection named '{}' in {}",
+            only.unwrap_or_default(),
+            config.display()
+        ));
+    }
+    Ok(conns)
+}
+
+fn exit_code(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 #[tokio::main]
@@ -107,31 +147,24 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             }
         },
         Command::TestConnection { config, connection } => {
-            let cfg = config::load(&config).map_err(|e| e.to_string())?;
-            init_logging(cfg.log_format);
-            let conns = startup::connections(&cfg).map_err(|e| e.to_string())?;
-            let selected: Vec<_> = conns
-                .iter()
-                .filter(|c| connection.as_deref().is_none_or(|n| n == c.name()))
-                .collect();
-            if selected.is_empty() {
-                return Err(format!(
-                    "no connection named '{}' in {}",
-                    connection.unwrap_or_default(),
-                    config.display()
-                ));
-            }
+            let conns = selected_connections(&config, connection)?;
             let mut ok = true;
-            for c in selected {
+            for c in &conns {
                 let report = testconn::run(c).await;
                 print!("{}", report.render());
                 ok &= report.ok;
             }
-            Ok(if ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            Ok(exit_code(ok))
+        }
+        Command::SetupOrg { config, connection } => {
+            let conns = selected_connections(&config, connection)?;
+            let mut ok = true;
+            for c in &conns {
+                let report = setup::run(c).await;
+                print!("{}", report.render());
+                ok &= report.ok;
+            }
+            Ok(exit_code(ok))
         }
         Command::Serve { config, workers } => {
             let cfg = config::load(&config).map_err(|e| e.to_string())?;

@@ -181,6 +181,7 @@ pub async fn run(conn: &Connection) -> Report {
         }
     };
     checks.push(object_check(conn, &describe));
+    checks.push(key_check(conn, &describe));
     checks.extend(field_checks(conn, &describe));
     finish(conn, checks)
 }
@@ -226,16 +227,64 @@ fn object_check(conn: &Connection, d: &Describe) -> Check {
     }
 }
 
+/// The key field: Text, External ID, Unique (case-insensitive), readable and writable.
+fn key_check(conn: &Connection, d: &Describe) -> Check {
+    let key = &conn.mapping().key;
+    let setup = format!(
+        "run `scim-bridge setup-org --config FILE --connection {}` (it creates {}.{key} through the Tooling API), or create it in Setup → Object Manager → {} → Fields & Relationships as Text(255) with External ID and Unique (case-insensitive) ticked, and grant the integration user read/edit on it",
+        conn.name(),
+        d.name,
+        d.name
+    );
+    let Some(f) = d.field(key.as_str()) else {
+        return fail(
+            "key",
+            format!("the key field {key} does not exist on {}", d.name),
+            setup,
+        );
+    };
+    let mut wrong = Vec::new();
+    if f.field_type != "string" {
+        wrong.push(format!("it is of type {} (Text is needed)", f.field_type));
+    }
+    if !f.external_id {
+        wrong.push("External ID is not ticked".to_string());
+    }
+    if !f.unique {
+        wrong.push("Unique is not ticked".to_string());
+    }
+    if !f.createable || !f.updateable {
+        wrong.push("the integration user cannot write it".to_string());
+    }
+    if wrong.is_empty() {
+        pass(
+            "key",
+            format!(
+                "{key} is a unique External ID text field ({} characters)",
+                f.length
+            ),
+        )
+    } else {
+        fail(
+            "key",
+            format!("the key field {key}: {}", wrong.join("; ")),
+            format!("change {key} in Setup (Object Manager → {} → Fields & Relationships): Text, External ID, Unique, editable by the integration user", d.name),
+        )
+    }
+}
+
 fn field_checks(conn: &Connection, d: &Describe) -> Vec<Check> {
     let mut problems = Vec::new();
     let key = format!("connections.{}", conn.name());
-    for row in &conn.mapping().rows {
+    // The key row is `key_check`'s.
+    for row in conn.mapping().rows.iter().skip(1) {
         let name = row.field.as_str();
         match d.field(name) {
             None => problems.push(format!(
                 "{name} (from {}) does not exist on {}",
                 row.attr, d.name
             )),
+            Some(_) if row.read_only => {}
             Some(f) => {
                 if !f.createable {
                     problems.push(format!("{name} (from {}) is not createable", row.attr));
@@ -293,7 +342,7 @@ fn field_checks(conn: &Connection, d: &Describe) -> Vec<Check> {
             "fields",
             problems.join("; "),
             format!(
-                "fix the field-level security of the integration user, or change {key}.mapping"
+                "create missing custom fields with `scim-bridge setup-org --config FILE`, fix the field-level security of the integration user, or change {key}.mapping"
             ),
         )]
     }

@@ -195,6 +195,7 @@ fn check_connection(
         &[
             "record_type",
             "match_field",
+            "key_field",
             "on_existing",
             "salesforce",
             "inbound",
@@ -224,6 +225,7 @@ fn check_connection(
     let salesforce = check_salesforce(c, &format!("{p}.salesforce"), rc.salesforce);
     let inbound = check_inbound(c, &format!("{p}.inbound"), rc.inbound);
     let policy = check_policy(c, &format!("{p}.policy"), rc.policy);
+    let key_field = check_key_field(c, &format!("{p}.key_field"), rc.key_field.as_deref());
     let match_field = match FieldName::new(rc.match_field.as_deref().unwrap_or("Email")) {
         Ok(f) => Some(f),
         Err(e) => {
@@ -252,6 +254,17 @@ fn check_connection(
         None => mapping::default_rows(object),
         Some(rows) => check_mapping(c, &format!("{p}.mapping"), rows),
     };
+    if let Some(key) = &key_field {
+        for row in mapping.iter().filter(|r| r.field == *key) {
+            c.add(
+                format!("{p}.mapping"),
+                format!(
+                    "'{}' maps to the key field {key}, which holds userName only",
+                    row.attr
+                ),
+            );
+        }
+    }
     if let Some(mf) = &match_field {
         if !mapping.iter().any(|r| r.field == *mf) {
             c.add(
@@ -298,11 +311,7 @@ fn check_connection(
     Some(ConnectionConfig {
         spec: ConnectionSpec {
             name: name.to_string(),
-            mapping: Mapping {
-                object,
-                rows: mapping,
-                disable,
-            },
+            mapping: Mapping::new(object, key_field?, mapping, disable),
             policy: policy?,
             match_field: match_field?,
             on_existing,
@@ -312,6 +321,34 @@ fn check_connection(
         salesforce,
         inbound: inbound?,
     })
+}
+
+/// The key field: a custom field (`…__c`) that the admin creates as Text, External ID and
+/// Unique (`scim-bridge setup-org` does it through the Tooling API).
+fn check_key_field(c: &mut Checker, p: &str, key: Option<&str>) -> Option<FieldName> {
+    let how = "a custom text field marked External ID and Unique that holds each person's userName: create it with `scim-bridge setup-org --config FILE` or in Setup → Object Manager → Fields & Relationships";
+    let name = key.unwrap_or(mapping::DEFAULT_KEY_FIELD).trim();
+    if name.is_empty() {
+        c.add(
+            p,
+            format!("missing: every connection needs a key field, {how}"),
+        );
+        return None;
+    }
+    match FieldName::new(name) {
+        Ok(f) if name.to_ascii_lowercase().ends_with("__c") => Some(f),
+        Ok(_) => {
+            c.add(
+                p,
+                format!("'{name}' is not a custom field (custom field names end in __c): the key field is {how}"),
+            );
+            None
+        }
+        Err(e) => {
+            c.add(p, e.to_string());
+            None
+        }
+    }
 }
 
 fn check_policy(c: &mut Checker, p: &str, rp: RawPolicy) -> Option<Policy> {
@@ -397,7 +434,18 @@ fn check_mapping(c: &mut Checker, p: &str, rows: Vec<RawMappingRow>) -> Vec<Mapp
     let mut out: Vec<MappingRow> = Vec::new();
     for (i, row) in rows.into_iter().enumerate() {
         let key = format!("{p}[{i}]");
-        c.unknown(&key, &row.unknown, &["scim", "field", "update", "default"]);
+        c.unknown(
+            &key,
+            &row.unknown,
+            &[
+                "scim",
+                "field",
+                "update",
+                "default",
+                "fallback",
+                "read_only",
+            ],
+        );
         let (Some(scim), Some(field)) = (row.scim, row.field) else {
             c.add(&key, "every mapping row needs `scim` and `field`");
             continue;
@@ -409,7 +457,28 @@ fn check_mapping(c: &mut Checker, p: &str, rows: Vec<RawMappingRow>) -> Vec<Mapp
             row.default.as_ref().map(toml_to_json),
         ) {
             Ok(r) => {
-                if out.iter().any(|o| o.attr == r.attr) {
+                let r = if row.fallback.unwrap_or(false) {
+                    r.as_fallback()
+                } else {
+                    r
+                };
+                let r = if row.read_only.unwrap_or(false) {
+                    r.as_read_only()
+                } else {
+                    r
+                };
+                if r.attr.name == mapping::USER_NAME && !r.fallback {
+                    c.add(
+                        format!("{key}.scim"),
+                        format!(
+                            "userName is held by the connection's key field (key_field, default {}); map it to '{field}' only as a fallback (fallback = true: written when the IdP sends no email and userName is an email address)",
+                            mapping::DEFAULT_KEY_FIELD
+                        ),
+                    );
+                } else if out
+                    .iter()
+                    .any(|o| o.attr == r.attr && !o.fallback && !r.fallback)
+                {
                     c.add(
                         format!("{key}.scim"),
                         format!("'{scim}' is mapped twice; one SCIM attribute maps to one field"),

@@ -34,6 +34,7 @@ pub struct RawConfig {
 pub struct RawConnection {
     pub record_type: Option<String>,
     pub match_field: Option<String>,
+    pub key_field: Option<String>,
     pub on_existing: Option<String>,
     #[serde(default)]
     pub salesforce: RawSalesforce,
@@ -114,6 +115,8 @@ pub struct RawMappingRow {
     pub field: Option<String>,
     pub update: Option<bool>,
     pub default: Option<toml::Value>,
+    pub fallback: Option<bool>,
+    pub read_only: Option<bool>,
     #[serde(flatten)]
     pub unknown: BTreeMap<String, toml::Value>,
 }

@@ -161,8 +161,10 @@ fn the_annotated_example_config_is_valid() {
         assert_eq!(contacts.inbound.bearer_tokens.len(), 1);
         assert!(contacts.inbound.oauth_client.is_some());
         assert!(cfg.token_signing_secret.is_some());
-        assert_eq!(contacts.spec.mapping.rows.len(), 7);
-        assert!(!contacts.spec.mapping.rows[6].update);
+        // The key row, then the file's eight.
+        assert_eq!(contacts.spec.mapping.rows.len(), 9);
+        assert!(contacts.spec.mapping.rows[2].fallback);
+        assert!(!contacts.spec.mapping.rows[8].update);
         assert_eq!(
             cfg.connection("leads").unwrap().spec.policy.remove_action,
             RemoveAction::Delete

@@ -8,22 +8,9 @@ use serde_json::Value;
 
 use super::users::{base_url, id_of};
 use super::{scim_response, AppState, HttpError};
-use crate::provisioning::Connection;
 use crate::scim::discovery;
 use crate::scim::error::ScimError;
 use crate::scim::list::list_response;
-
-/// The attributes the connection's mapping supports, in the mapping syntax, plus `active`.
-fn supported(conn: &Connection) -> Vec<String> {
-    let mut out: Vec<String> = conn
-        .mapping()
-        .rows
-        .iter()
-        .map(|r| r.attr.to_string())
-        .collect();
-    out.push("active".to_string());
-    out
-}
 
 pub async fn service_provider_config(
     req: HttpRequest,
@@ -53,12 +40,25 @@ fn catalogue(
     which: Catalogue,
 ) -> Result<Vec<Value>, HttpError> {
     let conn = state.connection(req)?;
-    let supported = supported(&conn);
-    let refs: Vec<&str> = supported.iter().map(String::as_str).collect();
+    let advertised = conn.mapping().advertised();
+    fn strs(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+    let (supported, required, read_only) = (
+        strs(&advertised.supported),
+        strs(&advertised.required),
+        strs(&advertised.read_only),
+    );
+    let marks = discovery::Marks {
+        required: &required,
+        read_only: &read_only,
+    };
     let base = base_url(req, &conn);
     Ok(match which {
-        Catalogue::ResourceTypes => discovery::resource_types(&base, conn.resource_types(), &refs),
-        Catalogue::Schemas => discovery::schemas(&base, conn.resource_types(), &refs),
+        Catalogue::ResourceTypes => {
+            discovery::resource_types(&base, conn.resource_types(), &supported)
+        }
+        Catalogue::Schemas => discovery::schemas(&base, conn.resource_types(), &supported, &marks),
     })
 }
 

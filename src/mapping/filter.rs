@@ -67,7 +67,7 @@ impl Mapping {
 
     fn filterable(&self) -> String {
         let mut names: Vec<String> = vec!["id".into(), "active".into()];
-        for r in &self.rows {
+        for r in self.readable_rows() {
             let n = r.attr.to_string();
             if !names.contains(&n) {
                 names.push(n);
@@ -466,10 +466,10 @@ mod tests {
     }
 
     #[test]
-    fn pingones_mixed_case_username_filter_becomes_an_email_comparison() {
+    fn pingones_mixed_case_username_filter_queries_the_indexed_key_field() {
         assert_eq!(
             soql(&lead(), r#"username Eq "jsmith@example.com""#).as_deref(),
-            Some("Email = 'jsmith@example.com'")
+            Some("SCIM_Key__c = 'jsmith@example.com'")
         );
     }
 
@@ -487,7 +487,7 @@ mod tests {
     #[test]
     fn quotes_backslashes_and_wildcards_in_a_filter_stay_literal() {
         let out = soql(&lead(), r#"userName co "O'Br\\%_""#).unwrap();
-        assert_eq!(out, r"Email LIKE '%O\'Br\\\%\_%'");
+        assert_eq!(out, r"SCIM_Key__c LIKE '%O\'Br\\\%\_%'");
     }
 
     #[test]
@@ -519,7 +519,7 @@ mod tests {
     fn an_unquoted_number_compares_as_text() {
         assert_eq!(
             soql(&lead(), "userName eq 1234").as_deref(),
-            Some("Email = '1234'")
+            Some("SCIM_Key__c = '1234'")
         );
     }
 

@@ -11,6 +11,7 @@
 //! from views, [`patch`] applies PATCH operations to a view, and [`filter`] turns a SCIM filter
 //! into a Salesforce query condition.
 
+pub mod advertised;
 pub mod filter;
 pub mod patch;
 pub mod view;
@@ -283,6 +284,16 @@ pub struct MappingRow {
     pub update: bool,
     /// Written on create when the IdP sends no value (for fields Salesforce requires).
     pub default: Option<Value>,
+    /// A fallback row feeds its field on create only, when no other row gives the field a
+    /// value, and only with a value that is an email address: the one use is `userName` →
+    /// `Email` for IdPs whose userName is the work email and that send no `emails`. It is never
+    /// read back (the attribute comes from its own row), never filtered on, and never used by
+    /// an update (removing `emails` clears Email).
+    pub fallback: bool,
+    /// A read-only row reads a field Salesforce computes (`Name`, from the name parts) and
+    /// never writes it: values the IdP sends for it are ignored, as RFC 7644 §3.5.1 says of
+    /// `readOnly` attributes, and `/Schemas` publishes the attribute as `readOnly`.
+    pub read_only: bool,
 }
 
 impl MappingRow {
@@ -302,8 +313,74 @@ impl MappingRow {
             field,
             update,
             default,
+            fallback: false,
+            read_only: false,
         })
     }
+
+    /// The row that holds `userName` in the connection's key field (always updatable: a
+    /// userName change is a rename).
+    pub fn key(field: FieldName) -> MappingRow {
+        MappingRow {
+            attr: ScimAttr {
+                schema: Schema::Core,
+                name: USER_NAME,
+                type_value: None,
+                sub: None,
+            },
+            field,
+            update: true,
+            default: None,
+            fallback: false,
+            read_only: false,
+        }
+    }
+
+    /// This row as read-only (see [`MappingRow::read_only`]).
+    pub fn as_read_only(mut self) -> MappingRow {
+        self.read_only = true;
+        self.update = false;
+        self
+    }
+
+    /// Whether the row writes its field (on create, or on update when `update`).
+    pub fn writes(&self) -> bool {
+        !self.read_only
+    }
+
+    /// This row as a fallback (see [`MappingRow::fallback`]).
+    pub fn as_fallback(mut self) -> MappingRow {
+        self.fallback = true;
+        self
+    }
+
+    /// Whether this row's value can go to its field: a fallback row's only if it is an email
+    /// address.
+    pub fn accepts(&self, value: &Value) -> bool {
+        !self.fallback || value.as_str().is_some_and(looks_like_email)
+    }
+}
+
+/// The canonical name of the attribute the key field holds.
+pub const USER_NAME: &str = "userName";
+
+/// The default key field: a custom text field marked External ID and Unique.
+pub const DEFAULT_KEY_FIELD: &str = "SCIM_Key__c";
+/// The default field that keeps `externalId` (External ID, not unique: IdPs may reuse one).
+pub const DEFAULT_EXTERNAL_ID_FIELD: &str = "SCIM_External_Id__c";
+
+/// `local@domain.tld`, as far as a fallback needs to know: one `@`, something before it, a dot
+/// after it, no spaces. Salesforce has the final word (`INVALID_EMAIL_ADDRESS`).
+pub fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.chars().any(char::is_whitespace)
 }
 
 /// The built-in mapping for a record type. Unlike the connector's fresh rows (unticked), every
@@ -320,7 +397,7 @@ pub fn default_rows(object: SObject) -> Vec<MappingRow> {
     };
     let mut rows: Vec<(String, String)> = vec![
         ("emails[type eq \"work\"].value".into(), "Email".into()),
-        ("userName".into(), "Email".into()),
+        ("externalId".into(), DEFAULT_EXTERNAL_ID_FIELD.into()),
         ("name.givenName".into(), "FirstName".into()),
         ("name.familyName".into(), "LastName".into()),
         ("name.middleName".into(), "MiddleName".into()),
@@ -350,12 +427,26 @@ pub fn default_rows(object: SObject) -> Vec<MappingRow> {
             rows.push((format!("{enterprise}:organization"), "Company".into()));
         }
     }
-    rows.into_iter()
+    let mut out: Vec<MappingRow> = rows
+        .into_iter()
         .filter_map(|(scim, field)| {
             let default = (field == "Company").then(|| Value::String(COMPANY_NOT_PROVIDED.into()));
             MappingRow::new(&scim, &field, Some(true), default).ok()
         })
-        .collect()
+        .collect();
+    // displayName is Salesforce's own Name (First Middle Last Suffix), read, never written.
+    out.extend(
+        MappingRow::new("displayName", "Name", Some(false), None)
+            .ok()
+            .map(MappingRow::as_read_only),
+    );
+    // Email from userName only when the IdP sends no email and userName is an address.
+    out.extend(
+        MappingRow::new(USER_NAME, "Email", Some(true), None)
+            .ok()
+            .map(MappingRow::as_fallback),
+    );
+    out
 }
 
 #[cfg(test)]
@@ -441,7 +532,8 @@ mod tests {
                 );
             }
         }
-        assert_eq!(default_rows(SObject::Contact).len(), 16);
-        assert_eq!(default_rows(SObject::Lead).len(), 16);
+        // Every literal row parses (none is dropped by the `.ok()` above).
+        assert_eq!(default_rows(SObject::Contact).len(), 18);
+        assert_eq!(default_rows(SObject::Lead).len(), 18);
     }
 }

@@ -38,6 +38,23 @@ impl Mapping {
                 "this operation has no path and its value is not an object of attributes",
             ));
         };
+        if path.is_schema() {
+            // `remove` of a whole schema: every mapped attribute of it (the core schema holds
+            // userName, which is required: the caller refuses that removal).
+            let schema = schema_of_urn(path.urn.as_deref().map(|u| {
+                if crate::scim::urn::is_enterprise(u) {
+                    crate::scim::urn::ENTERPRISE_USER_SCHEMA
+                } else {
+                    crate::scim::urn::USER_SCHEMA
+                }
+            }));
+            let rows: Vec<ScimAttr> = self
+                .readable_rows()
+                .filter(|r| Some(r.attr.schema) == schema)
+                .map(|r| r.attr.clone())
+                .collect();
+            return clear(view, rows.iter());
+        }
         let Some(schema) = schema_of_urn(path.urn.as_deref()) else {
             return Ok(()); // another extension: nothing of it is mapped
         };
@@ -45,6 +62,9 @@ impl Mapping {
         let removing = op.op == PatchOpKind::Remove;
         if schema == Schema::Core && path.attr.eq_ignore_ascii_case("active") {
             if removing {
+                // An unassigned `active` is not active: the person is disabled, as a PUT
+                // with `active: false` would (the record keeps no "unknown" state).
+                view.active = Some(false);
                 return Ok(());
             }
             let v = value.ok_or_else(|| ScimError::invalid_value("'active' needs a value"))?;

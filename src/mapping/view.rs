@@ -16,10 +16,16 @@ use crate::scim::error::ScimError;
 use crate::scim::urn;
 use crate::scim::values::coerce_bool;
 
-/// One connection's complete mapping: rows, record type and what "disabled" writes.
+/// One connection's complete mapping: the object, its key field, the rows and what "disabled"
+/// writes.
+///
+/// The key field (a custom text field marked External ID and Unique) holds `userName`: the
+/// first row is always `userName` → key ([`MappingRow::key`]), and a connection's people are
+/// exactly the records whose key is set.
 #[derive(Debug, Clone)]
 pub struct Mapping {
     pub object: SObject,
+    pub key: FieldName,
     pub rows: Vec<MappingRow>,
     pub disable: Option<DisableConfig>,
 }
@@ -90,18 +96,76 @@ impl Mapping {
     /// The built-in mapping of an object: [`super::default_rows`] and the object's usual
     /// disable field.
     pub fn defaults(object: SObject) -> Mapping {
+        Mapping::new(
+            object,
+            FieldName::from_static(super::DEFAULT_KEY_FIELD),
+            super::default_rows(object),
+            Some(DisableConfig::default_for(object)),
+        )
+    }
+
+    /// A mapping whose key field holds `userName`, ahead of `rows`.
+    pub fn new(
+        object: SObject,
+        key: FieldName,
+        rows: Vec<MappingRow>,
+        disable: Option<DisableConfig>,
+    ) -> Mapping {
+        let mut all = vec![MappingRow::key(key.clone())];
+        all.extend(rows);
         Mapping {
             object,
-            rows: super::default_rows(object),
-            disable: Some(DisableConfig::default_for(object)),
+            key,
+            rows: all,
+            disable,
         }
     }
 
-    /// Rows whose attribute is `schema:name` (any type, any sub-attribute).
+    /// The userName a view holds (the key row's attribute), when it has a non-blank one.
+    pub fn user_name<'v>(&self, view: &'v View) -> Option<&'v str> {
+        self.rows
+            .first()
+            .and_then(|key| view.get(&key.attr))
+            .and_then(Value::as_str)
+            .filter(|s| !s.trim().is_empty())
+    }
+
+    /// The first required attribute that had a value in `before` and has none in `after`:
+    /// userName (the key), or every attribute feeding a field Salesforce requires (Contact
+    /// LastName, Lead Company). RFC 7644 §3.5.2.2 refuses removing such an attribute.
+    pub fn required_removed(&self, before: &View, after: &View) -> Option<String> {
+        let lost = |rows: &[&MappingRow]| {
+            rows.iter().any(|r| before.get(&r.attr).is_some())
+                && rows.iter().all(|r| after.get(&r.attr).is_none())
+        };
+        let mut groups: Vec<Vec<&MappingRow>> =
+            self.rows.first().map(|k| vec![k]).into_iter().collect();
+        for field in self.fields() {
+            if self.object.is_required(field.as_str()) {
+                groups.push(self.readable_rows().filter(|r| r.field == field).collect());
+            }
+        }
+        groups
+            .iter()
+            .find(|rows| !rows.is_empty() && lost(rows))
+            .map(|rows| {
+                rows.iter()
+                    .map(|r| r.attr.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            })
+    }
+
+    /// The rows that read and filter an attribute (fallback rows only write).
+    pub fn readable_rows(&self) -> impl Iterator<Item = &MappingRow> + '_ {
+        self.rows.iter().filter(|r| !r.fallback)
+    }
+
+    /// Rows whose attribute is `schema:name` (any type, any sub-attribute), fallback rows left
+    /// out (they only write).
     pub fn rows_of(&self, schema: Schema, name: &str) -> impl Iterator<Item = &MappingRow> + '_ {
         let name = name.to_string();
-        self.rows
-            .iter()
+        self.readable_rows()
             .filter(move |r| r.attr.schema == schema && r.attr.name.eq_ignore_ascii_case(&name))
     }
 
@@ -251,7 +315,7 @@ impl Mapping {
     /// Reads a view from a Salesforce record.
     pub fn view_from_record(&self, record: &Record) -> View {
         let mut view = View::default();
-        for row in &self.rows {
+        for row in self.readable_rows() {
             let value = get_ci(record, row.field.as_str()).cloned();
             view.set(&row.attr, value);
         }
@@ -274,7 +338,7 @@ impl Mapping {
         let mut enterprise = Map::new();
         // Attributes appear in RFC 7643 order (userName before name before emails), whatever
         // the order of the mapping rows (which decides precedence, not layout).
-        let mut rows: Vec<&MappingRow> = self.rows.iter().collect();
+        let mut rows: Vec<&MappingRow> = self.readable_rows().collect();
         rows.sort_by_key(|r| super::known_index(r.attr.schema, r.attr.name));
         for row in rows {
             let attr = &row.attr;
@@ -342,10 +406,15 @@ impl Mapping {
     pub fn fields_for_create(&self, view: &View) -> Record {
         let mut out = Record::new();
         for field in self.fields() {
-            let rows: Vec<&MappingRow> = self.rows.iter().filter(|r| r.field == field).collect();
-            let value = rows
+            let rows: Vec<&MappingRow> = self
+                .rows
                 .iter()
-                .find_map(|r| view.get(&r.attr).cloned())
+                .filter(|r| r.writes() && r.field == field)
+                .collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let value = value_of(&rows, view, false)
                 .or_else(|| rows.iter().find_map(|r| r.default.clone()));
             if let Some(v) = value {
                 out.insert(field.as_str().to_string(), v);
@@ -376,7 +445,11 @@ impl Mapping {
     pub fn changes_for_update(&self, view: &View, current: &Record, clear_missing: bool) -> Record {
         let mut out = Record::new();
         for field in self.fields() {
-            let rows: Vec<&MappingRow> = self.rows.iter().filter(|r| r.field == field).collect();
+            let rows: Vec<&MappingRow> = self
+                .rows
+                .iter()
+                .filter(|r| r.writes() && r.field == field)
+                .collect();
             if rows.is_empty() || !rows.iter().any(|r| r.update) {
                 continue;
             }
@@ -386,12 +459,14 @@ impl Mapping {
             // Several rows may feed one field (`userName` and the work email both feed Email):
             // the one a PATCH changed wins, else the first row in mapping order. Never "whichever
             // differs from Salesforce", which would flip the field on every identical PUT.
-            let updatable: Vec<&&MappingRow> = rows.iter().filter(|r| r.update).collect();
-            let value = updatable
+            // Fallback rows feed a create only: an update follows the attributes themselves, so
+            // removing `emails` clears Email even when userName is an address.
+            let updatable: Vec<&MappingRow> = rows
                 .iter()
-                .filter(|r| view.touched.contains(&r.attr))
-                .chain(updatable.iter())
-                .find_map(|r| view.get(&r.attr).cloned());
+                .copied()
+                .filter(|r| r.update && !r.fallback)
+                .collect();
+            let value = value_of(&updatable, view, true);
             let new = match value {
                 Some(v) => v,
                 None => {
@@ -450,7 +525,7 @@ impl Mapping {
     ) -> Vec<String> {
         self.rows
             .iter()
-            .filter(|r| !r.update)
+            .filter(|r| !r.update && r.writes())
             .filter(|r| {
                 view.get(&r.attr).is_some_and(|v| {
                     let after = get_ci(changes, r.field.as_str())
@@ -472,6 +547,22 @@ impl Mapping {
             }
         }
     }
+}
+
+/// The value `rows` (all feeding one field) give it from `view`: a row the PATCH changed wins
+/// when `touched_first`, else the first row in mapping order with a value; fallback rows only
+/// when no other row has a value, and only with a value they accept.
+fn value_of(rows: &[&MappingRow], view: &View, touched_first: bool) -> Option<Value> {
+    let regular = || rows.iter().filter(|r| !r.fallback);
+    let touched = regular().filter(|r| touched_first && view.touched.contains(&r.attr));
+    touched
+        .chain(regular())
+        .find_map(|r| view.get(&r.attr).cloned())
+        .or_else(|| {
+            rows.iter()
+                .filter(|r| r.fallback)
+                .find_map(|r| view.get(&r.attr).filter(|v| r.accepts(v)).cloned())
+        })
 }
 
 /// Equality as Salesforce would see it: exact for strings (a case change is a change), with
@@ -544,6 +635,7 @@ mod tests {
         let m = contact();
         let record: Record = serde_json::from_value(json!({
             "Id": "003000000000001AAA", "Email": "ada@example.com", "FirstName": "Ada",
+            "SCIM_Key__c": "ada@example.com",
             "LastName": "Lovelace", "Department": "R&D", "Active__c": false, "Phone": null
         }))
         .unwrap();
@@ -564,7 +656,7 @@ mod tests {
         let m = contact();
         let current: Record = serde_json::from_value(json!({
             "Email": "ada@example.com", "FirstName": "Ada", "LastName": "Lovelace",
-            "Title": "Countess", "Active__c": true
+            "Title": "Countess", "Active__c": true, "SCIM_Key__c": "ada@example.com"
         }))
         .unwrap();
         let view = m
@@ -573,9 +665,10 @@ mod tests {
             )
             .unwrap();
         let changes = m.changes_for_update(&view, &current, true);
+        // No `emails`: Email is cleared (userName is the key; it feeds Email on create only).
         assert_eq!(
             Value::Object(changes),
-            json!({"FirstName": "Augusta", "Title": null})
+            json!({"Email": null, "FirstName": "Augusta", "Title": null})
         );
     }
 
@@ -597,23 +690,24 @@ mod tests {
 
     #[test]
     fn a_create_only_row_is_not_reported_when_an_updatable_row_wrote_its_value() {
-        let m = Mapping {
-            object: SObject::Contact,
-            rows: vec![
+        let m = Mapping::new(
+            SObject::Contact,
+            FieldName::from_static("SCIM_Key__c"),
+            vec![
                 MappingRow::new("emails[type eq \"work\"].value", "Email", Some(true), None)
                     .unwrap(),
-                MappingRow::new("userName", "Email", Some(false), None).unwrap(),
+                MappingRow::new("nickName", "Email", Some(false), None).unwrap(),
                 MappingRow::new("title", "Title", Some(false), None).unwrap(),
                 MappingRow::new("name.familyName", "LastName", Some(true), None).unwrap(),
             ],
-            disable: None,
-        };
+            None,
+        );
         let current: Record =
             serde_json::from_value(json!({"Email": "a@x.com", "Title": "CTO", "LastName": "L"}))
                 .unwrap();
         let view = m
             .view_from_scim(
-                &json!({"userName": "b@x.com", "emails": [{"value": "b@x.com"}],
+                &json!({"nickName": "b@x.com", "emails": [{"value": "b@x.com"}],
                                      "title": "CEO", "name": {"familyName": "L"}}),
             )
             .unwrap();

@@ -13,7 +13,8 @@ use super::policy::{OnExisting, Policy};
 use super::Ctx;
 use crate::mapping::view::Mapping;
 use crate::salesforce::{
-    fields, is_record_id, FieldName, Record, SObject, SalesforceClient, SfError,
+    fields, is_record_id, CompareOp, Condition, FieldName, Record, SObject, SalesforceClient,
+    SfError, SoqlValue,
 };
 use crate::scim::error::ScimError;
 use crate::scim::resource::{Resource, ResourceType, USER};
@@ -122,13 +123,47 @@ impl Connection {
         }
     }
 
-    /// The record behind `id`, with [`Self::select_fields`].
+    /// The person behind `id`, with [`Self::select_fields`]: a record of this connection's
+    /// object whose key is set. Any other record is not one of this connection's people and
+    /// answers 404 like a missing one (RFC 7644 §3.6: after a DELETE, every operation on the
+    /// resource answers 404).
     pub(super) async fn fetch(&self, id: &str) -> Result<Record> {
         self.check_id(id)?;
-        self.client
+        let record = self
+            .client
             .get(self.object(), id, &self.select_fields())
             .await
-            .map_err(|e| self.fail(id, e))
+            .map_err(|e| self.fail(id, e))?;
+        if self.key_of(&record).is_none() {
+            return Err(ScimError::not_found(format!(
+                "no User with id '{id}' on connection '{}'",
+                self.name()
+            )));
+        }
+        Ok(record)
+    }
+
+    /// The key (userName) a record holds, when it is one of this connection's people.
+    pub(super) fn key_of<'r>(&self, record: &'r Record) -> Option<&'r str> {
+        get_ci(record, self.mapping().key.as_str())
+            .and_then(Value::as_str)
+            .filter(|k| !k.is_empty())
+    }
+
+    /// The condition that selects this connection's people: their key is set.
+    pub(super) fn people(&self) -> Condition {
+        Condition::Compare {
+            field: self.mapping().key.clone(),
+            op: CompareOp::Ne,
+            value: SoqlValue::Null,
+        }
+    }
+
+    /// What releases a person from the connection: the key cleared.
+    pub(super) fn release(&self) -> Record {
+        let mut r = Record::new();
+        r.insert(self.mapping().key.to_string(), Value::Null);
+        r
     }
 
     /// The SCIM User for a record (RFC 7643 §4.1, with `meta` per §3.1).

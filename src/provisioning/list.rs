@@ -25,10 +25,11 @@ impl Connection {
     /// `GET /Users` and `POST /Users/.search`. Pages are ordered by Id, so paging is stable;
     /// SOQL's 2,000-row OFFSET limit is passed by walking the query cursor.
     pub async fn list(&self, ctx: &Ctx<'_>, q: &ListQuery) -> Result<Value> {
-        let condition = match &q.filter {
-            Some(f) => Some(self.mapping().to_condition(f)?),
-            None => None,
-        };
+        // Only this connection's people: records whose key is set.
+        let condition = Some(match &q.filter {
+            Some(f) => Condition::And(vec![self.people(), self.mapping().to_condition(f)?]),
+            None => self.people(),
+        });
         let count = q.page_size(self.spec.max_results);
         let offset = q.start_index.saturating_sub(1);
         if matches!(condition.as_ref().map(Condition::fold), Some(Folded::False)) {

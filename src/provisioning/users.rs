@@ -15,23 +15,18 @@ use crate::scim::patch::PatchOperation;
 use crate::scim::values::get_ci;
 
 impl Connection {
-    /// `POST /Users`: match on the match field, then link or create.
+    /// `POST /Users` (RFC 7644 §3.3): a userName this connection already has is a 409; a
+    /// record without a key that matches on the match field (Email) is adopted (its key set,
+    /// the mapped attributes applied); otherwise a record is created with the key set. The key
+    /// field is unique in Salesforce, so two replicas racing, or an IdP resending, can never make
+    /// two records: the loser gets Salesforce's `DUPLICATE_VALUE`, answered 409.
     pub async fn create(&self, ctx: &Ctx<'_>, body: &Value) -> Result<Outcome> {
         let view = self.mapping().view_from_scim(body)?;
-        let has_user_name = body
-            .get("userName")
-            .or_else(|| body.as_object().and_then(|o| get_ci(o, "userName")))
-            .and_then(Value::as_str)
-            .is_some_and(|s| !s.trim().is_empty());
-        if !has_user_name {
-            return Err(ScimError::invalid_value(
-                "'userName' is required to create a User (RFC 7643 §4.1.1)",
-            ));
-        }
+        let user_name = self.required_user_name(&view, "create a User")?;
         let mut notices = Vec::new();
         let policy = self.policy();
         // Disabling on create is decided below, once it is known whether a record is created
-        // (a linked record goes through the update path, which applies the same toggle).
+        // (an adopted record goes through the update path, which applies the same toggle).
         let create_disabled_refused = view.active == Some(false) && !policy.allow_disable;
         let values = self.mapping().fields_for_create(&View {
             active: if create_disabled_refused {
@@ -41,50 +36,37 @@ impl Connection {
             },
             ..view.clone()
         });
-        let key = self.match_key(&values)?;
+        let key = MatchKey {
+            field: self.mapping().key.clone(),
+            value: user_name.clone(),
+        };
+        let adoptable = self.match_key(&values);
         let select = self.select_fields();
-        let existing = self
+        let found = self
             .client
-            .find_by_match(self.object(), &key, &select)
+            .find_for_create(self.object(), &key, adoptable.as_ref(), &select)
             .await
             .map_err(|e| self.fail_for(&format!("the {} match", self.object()), e))?;
-        if let Some(existing) = existing.into_iter().next() {
-            let id = get_ci(&existing, "Id")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            if self.spec.on_existing == OnExisting::Conflict {
-                return Err(ScimError::uniqueness(format!(
-                    "a {} with {} '{}' already exists (id {id}); find it with GET /Users?filter=userName eq \"{}\"",
-                    self.object(),
-                    key.field,
-                    key.value,
-                    key.value
-                )));
-            }
-            notices.push(notices::linked(self.object(), &id, &key.field));
-            // A create provisions an active person: re-provisioning someone a remove action
-            // disabled enables them again, unless the body itself says `active: false`.
-            let view = View {
-                active: Some(view.active.unwrap_or(true)),
-                ..view
-            };
-            let record = self
-                .write_changes(&id, &existing, &view, false, &mut notices)
-                .await?;
-            tracing::info!(connection = self.name(), id = %id, "create linked an existing record");
-            return Ok(Outcome {
-                resource: self.resource(ctx, &record),
-                notices,
-            });
+        let holds_key = |r: &&Record| {
+            self.key_of(r)
+                .is_some_and(|k| k.eq_ignore_ascii_case(&user_name))
+        };
+        if let Some(holder) = found.iter().find(holds_key) {
+            return Err(ScimError::uniqueness(format!(
+                "connection '{}' already has a User with userName '{user_name}' (id {}); find it with GET /Users?filter=userName eq \"{user_name}\"",
+                self.name(),
+                get_ci(holder, "Id").and_then(Value::as_str).unwrap_or("-"),
+            )));
+        }
+        if let (Some(existing), Some(m)) = (found.into_iter().next(), &adoptable) {
+            return self.adopt(ctx, existing, view, m, notices).await;
         }
         if !policy.allow_create {
             return Err(ScimError::forbidden(format!(
-                "creating {object}s is turned off for connection '{name}' (policy.allow_create = false) and no {object} has {field} '{value}'; nothing was written to Salesforce",
+                "creating {object}s is turned off for connection '{name}' (policy.allow_create = false) and no {object} without a key has the same {field}; nothing was written to Salesforce",
                 object = self.object(),
                 name = self.name(),
-                field = key.field,
-                value = key.value,
+                field = self.spec.match_field,
             )));
         }
         if create_disabled_refused {
@@ -104,29 +86,66 @@ impl Connection {
         })
     }
 
-    /// The match key of a create's Salesforce values, or why there is none.
-    fn match_key(&self, values: &Record) -> Result<MatchKey> {
-        let field = &self.spec.match_field;
-        let value = get_ci(values, field.as_str())
+    /// A create that found a record without a key with the same match value: with
+    /// `on_existing = "link"` (the connector's behaviour) it becomes this person: key set,
+    /// mapped attributes applied, enabled unless the body says `active: false`.
+    async fn adopt(
+        &self,
+        ctx: &Ctx<'_>,
+        existing: Record,
+        view: View,
+        matched: &MatchKey,
+        mut notices: Vec<String>,
+    ) -> Result<Outcome> {
+        let id = get_ci(&existing, "Id")
             .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if self.spec.on_existing == OnExisting::Conflict {
+            return Err(ScimError::uniqueness(format!(
+                "a {} with the same {} already exists (id {id}) and on_existing = \"conflict\" forbids adopting it",
+                self.object(),
+                matched.field,
+            )));
+        }
+        notices.push(notices::linked(self.object(), &id, &matched.field));
+        // Re-provisioning someone a remove action disabled enables them again.
+        let view = View {
+            active: Some(view.active.unwrap_or(true)),
+            ..view
+        };
+        let record = self
+            .write_changes(&id, &existing, &view, Write::Adopt, &mut notices)
+            .await?;
+        tracing::info!(connection = self.name(), id = %id, "create adopted an existing record");
+        Ok(Outcome {
+            resource: self.resource(ctx, &record),
+            notices,
+        })
+    }
+
+    /// `userName`, which every User has (RFC 7643 §4.1.1) and the key field holds.
+    fn required_user_name(&self, view: &View, what: &str) -> Result<String> {
+        self.mapping()
+            .user_name(view)
             .map(str::to_string)
             .ok_or_else(|| {
                 ScimError::invalid_value(format!(
-                    "this connection matches people on {field}, but the request carries no value for it: send {attrs}",
-                    attrs = self
-                        .mapping()
-                        .rows
-                        .iter()
-                        .filter(|r| r.field == *field)
-                        .map(|r| r.attr.to_string())
-                        .collect::<Vec<_>>()
-                        .join(" or ")
+                    "'userName' is required to {what} (RFC 7643 §4.1.1)"
                 ))
-            })?;
-        Ok(MatchKey {
-            field: field.clone(),
-            value,
-        })
+            })
+    }
+
+    /// The match field and value a create may adopt a record by, when the request has one.
+    fn match_key(&self, values: &Record) -> Option<MatchKey> {
+        let field = &self.spec.match_field;
+        get_ci(values, field.as_str())
+            .and_then(Value::as_str)
+            .filter(|v| !v.trim().is_empty())
+            .map(|value| MatchKey {
+                field: field.clone(),
+                value: value.to_string(),
+            })
     }
 
     /// A create is sent only while a whole Salesforce call still fits before the request's
@@ -162,6 +181,7 @@ impl Connection {
         let current = self.fetch(id).await?;
         self.check_version(&current, if_match)?;
         let view = self.mapping().view_from_scim(body)?;
+        self.required_user_name(&view, "replace a User (a PUT carries the whole User)")?;
         self.write_view(ctx, id, &current, &view).await
     }
 
@@ -176,8 +196,14 @@ impl Connection {
     ) -> Result<Outcome> {
         let current = self.fetch(id).await?;
         self.check_version(&current, if_match)?;
-        let mut view = self.mapping().view_from_record(&current);
+        let before = self.mapping().view_from_record(&current);
+        let mut view = before.clone();
         self.mapping().apply_patch(&mut view, ops)?;
+        if let Some(attr) = self.mapping().required_removed(&before, &view) {
+            return Err(ScimError::mutability(format!(
+                "'{attr}' is required and cannot be removed (RFC 7644 §3.5.2.2); replace it with a new value instead"
+            )));
+        }
         self.write_view(ctx, id, &current, &view).await
     }
 
@@ -191,7 +217,7 @@ impl Connection {
     ) -> Result<Outcome> {
         let mut notices = Vec::new();
         let record = self
-            .write_changes(id, current, view, true, &mut notices)
+            .write_changes(id, current, view, Write::Replace, &mut notices)
             .await?;
         Ok(Outcome {
             resource: self.resource(ctx, &record),
@@ -200,19 +226,27 @@ impl Connection {
     }
 
     /// Writes what `view` changes in `current` under the policy, and returns the record as
-    /// Salesforce then holds it. With `clear_missing`, absent attributes clear their fields
-    /// (PUT, PATCH); without, they are left alone (linking on create).
+    /// Salesforce then holds it. A replace clears the fields of absent attributes (PUT, PATCH);
+    /// an adoption leaves them alone, and sets the key whatever `allow_update` says (the key is
+    /// the bridge's bookkeeping: without it the person would not be on the connection).
     async fn write_changes(
         &self,
         id: &str,
         current: &Record,
         view: &View,
-        clear_missing: bool,
+        mode: Write,
         notices: &mut Vec<String>,
     ) -> Result<Record> {
         let policy = self.policy();
         let mapping = self.mapping();
+        let clear_missing = mode == Write::Replace;
         let mut changes = mapping.changes_for_update(view, current, clear_missing);
+        let forced_key = match mode {
+            Write::Adopt => changes
+                .remove(mapping.key.as_str())
+                .map(|v| (mapping.key.to_string(), v)),
+            Write::Replace => None,
+        };
         // What the write did to the mapped fields; said only once the write really happened.
         let mut outcome = Vec::new();
         if policy.allow_update {
@@ -252,6 +286,7 @@ impl Connection {
                 notices.push(notices::active_change_off());
             }
         }
+        changes.extend(forced_key);
         if changes.is_empty() {
             notices.extend(outcome);
             return Ok(current.clone());
@@ -307,8 +342,10 @@ impl Connection {
         }
     }
 
-    /// `DELETE /Users/{id}`: the IdP removes the person; the remove action decides what that
-    /// means in Salesforce.
+    /// `DELETE /Users/{id}` (RFC 7644 §3.6): the remove action decides what happens to the
+    /// record, and in every case the person leaves the connection (the key is released in the
+    /// same request), so every later operation on the id answers 404 and a later create adopts
+    /// the same record again.
     pub async fn delete(&self, id: &str, if_match: Option<&str>) -> Result<Removal> {
         let current = self.fetch(id).await?;
         self.check_version(&current, if_match)?;
@@ -317,55 +354,94 @@ impl Connection {
         let mut removal = Removal::default();
         if !policy.allow_deprovision {
             removal.notices.push(notices::deprovision_off(&subject));
+            self.leave(id, &current, false, &mut removal.notices)
+                .await?;
             return Ok(removal);
         }
         match policy.remove_action {
             RemoveAction::Delete if policy.allow_delete => {
-                match self.client.delete(self.object(), id).await {
-                    Ok(()) => {
-                        tracing::info!(connection = self.name(), id, "deleted");
-                    }
+                // A converted Lead is read-only, even its key: it is deleted as it is.
+                let deleted = if self.is_converted(&current) {
+                    self.client.delete(self.object(), id).await
+                } else {
+                    self.client
+                        .release_and_delete(self.object(), id, &self.release())
+                        .await
+                };
+                match deleted {
+                    Ok(()) => tracing::info!(connection = self.name(), id, "deleted"),
                     Err(e) if e.has_code("DELETE_FAILED") && self.can_disable() => {
                         removal.notices.push(notices::disabled_instead_of_deleted(
                             &subject,
                             "DELETE_FAILED",
                         ));
                         tracing::warn!(connection = self.name(), id, error = %super::error::loggable(&e), "delete refused; disabled instead");
-                        self.disable(id, &current, &mut removal.notices).await?;
+                        self.leave(id, &current, true, &mut removal.notices).await?;
                     }
                     Err(e) => return Err(self.fail(id, e)),
                 }
             }
-            RemoveAction::Delete => removal.notices.push(notices::delete_off(&subject)),
-            RemoveAction::Disable if policy.allow_disable => {
-                self.disable(id, &current, &mut removal.notices).await?;
+            RemoveAction::Delete => {
+                removal.notices.push(notices::delete_off(&subject));
+                self.leave(id, &current, false, &mut removal.notices)
+                    .await?;
             }
-            RemoveAction::Disable => removal.notices.push(notices::disable_off(&subject)),
+            RemoveAction::Disable => {
+                if !policy.allow_disable {
+                    removal.notices.push(notices::disable_off(&subject));
+                }
+                self.leave(id, &current, policy.allow_disable, &mut removal.notices)
+                    .await?;
+            }
         }
         Ok(removal)
     }
 
-    async fn disable(&self, id: &str, current: &Record, notices: &mut Vec<String>) -> Result<()> {
-        let view = View {
-            active: Some(false),
-            ..self.mapping().view_from_record(current)
-        };
-        let mut changes = Record::new();
-        self.mapping().active_change(&view, current, &mut changes);
-        if changes.is_empty() {
-            return Ok(());
+    /// Releases the person's key, disabling the record in the same write when `disable`.
+    async fn leave(
+        &self,
+        id: &str,
+        current: &Record,
+        disable: bool,
+        notices: &mut Vec<String>,
+    ) -> Result<()> {
+        let mut changes = self.release();
+        if disable {
+            let view = View {
+                active: Some(false),
+                ..self.mapping().view_from_record(current)
+            };
+            self.mapping().active_change(&view, current, &mut changes);
         }
         if self.is_converted(current) {
+            // Salesforce keeps converted Leads read-only: not even the key can be released.
             notices.push(notices::converted(current));
             return Ok(());
         }
-        if self
-            .update_unless_converted(id, &changes, notices)
-            .await?
-            .is_some()
-        {
-            tracing::info!(connection = self.name(), id, "disabled");
+        match self.client.update(self.object(), id, &changes).await {
+            Ok(()) => {
+                tracing::info!(
+                    connection = self.name(),
+                    id,
+                    disabled = disable,
+                    "left the connection"
+                );
+                Ok(())
+            }
+            Err(e) if e.has_code("CANNOT_UPDATE_CONVERTED_LEAD") => {
+                notices.push(notices::converted(&self.fetch(id).await?));
+                Ok(())
+            }
+            Err(e) => Err(self.fail(id, e)),
         }
-        Ok(())
     }
+}
+
+/// How [`Connection::write_changes`] treats what the request leaves out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Write {
+    /// PUT, PATCH: absent attributes clear their fields.
+    Replace,
+    /// A create adopting an existing record: absent attributes leave fields alone.
+    Adopt,
 }

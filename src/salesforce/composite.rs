@@ -37,16 +37,8 @@ fn read_back(responses: Vec<SubResponse>) -> Result<Record, SfError> {
             "composite answer: expected two sub-responses".into(),
         ));
     };
-    let errors: Vec<SfError> = [&write, &read]
-        .into_iter()
-        .filter_map(SubResponse::error)
-        .collect();
-    if let Some(e) = errors
-        .iter()
-        .find(|e| !e.has_code("PROCESSING_HALTED"))
-        .or(errors.first())
-    {
-        return Err(e.clone());
+    if let Some(e) = first_error(&[write, read.clone()]) {
+        return Err(e);
     }
     record_of(read.body, "composite read-back")
 }
@@ -107,6 +99,46 @@ impl SalesforceClient {
         .result
     }
 
+    /// Writes `release` (the bridge's own bookkeeping, e.g. clearing a key field) and deletes
+    /// the record, in one request with `allOrNone`: either both happen or neither. A resend
+    /// after an attempt that may have been carried out and now finds the record deleted did
+    /// the work itself.
+    pub async fn release_and_delete(
+        &self,
+        object: SObject,
+        id: &str,
+        release: &Record,
+    ) -> Result<(), SfError> {
+        check_id(id)?;
+        let prefix = self.versioned_prefix();
+        let url = format!("{prefix}/sobjects/{object}/{id}");
+        let requests = vec![
+            self.write_subrequest("PATCH", url.clone(), release),
+            json!({"method": "DELETE", "url": url, "referenceId": "delete"}),
+        ];
+        let body = &composite_body(requests);
+        let attempt = |n| async move {
+            let mut call = Call::new(
+                Method::POST,
+                Target::Versioned("/composite".to_string()),
+                "/composite",
+                Some(object.as_str()),
+            );
+            call.body = Some(body);
+            let raw = self.attempt(&call, n).await?;
+            let parsed: CompositeResponse =
+                decode(&raw, "composite answer").map_err(Failure::sent)?;
+            first_error(&parsed.composite_response).map_or(Ok(()), |e| Err(Failure::sent(e)))
+        };
+        let done = self
+            .retrying("release_and_delete", attempt, always_resend)
+            .await;
+        match done.result {
+            Err(e) if done.resent_after_maybe_done && e.is_not_found() => Ok(()),
+            other => other,
+        }
+    }
+
     /// One attempt of a write-then-read Composite request.
     async fn write_then_read(
         &self,
@@ -142,6 +174,16 @@ impl SalesforceClient {
         }
         sub
     }
+}
+
+/// The failure that matters among sub-responses (not the `PROCESSING_HALTED` of the others).
+fn first_error(responses: &[SubResponse]) -> Option<SfError> {
+    let errors: Vec<SfError> = responses.iter().filter_map(SubResponse::error).collect();
+    errors
+        .iter()
+        .find(|e| !e.has_code("PROCESSING_HALTED"))
+        .or(errors.first())
+        .cloned()
 }
 
 fn composite_body(requests: Vec<Value>) -> Record {

@@ -27,6 +27,7 @@ pub mod settings;
 pub mod sobject;
 pub mod sobjects;
 pub mod soql;
+pub mod tooling;
 mod transport;
 mod wire;
 
@@ -40,6 +41,7 @@ pub use settings::{Grants, SalesforceSettings, DEFAULT_API_VERSION};
 pub use sobject::SObject;
 pub use sobjects::{is_record_id, MatchKey};
 pub use soql::{CompareOp, Condition, LikePattern, Select, SoqlBuildError, SoqlValue};
+pub use tooling::{CustomFieldKind, CustomFieldSpec};
 pub use wire::Record;
 
 #[cfg(test)]

@@ -23,6 +23,9 @@ pub const BATCH_SIZE_RANGE: (u32, u32) = (200, 2000);
 /// How many matches a match look-up reads: one to use, one to know it was not the only one.
 const MATCH_LIMIT: u32 = 2;
 
+/// How many rows a create's look-up reads: the key holder, and adoptable records beside it.
+const CREATE_LOOKUP_LIMIT: u32 = 5;
+
 /// One page of query results.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct QueryPage {
@@ -73,6 +76,36 @@ impl SalesforceClient {
             );
         }
         Ok(page.records)
+    }
+
+    /// What a create must know before it writes, in one query: the record that already holds
+    /// `key` (a person this connection has), or else the records without a key whose match
+    /// field has the adoptable value (people sales entered, the connector's "link"), oldest
+    /// first. `key.field` is unique in Salesforce, so at most one record holds the key; a
+    /// few more rows are read so that it is seen even behind older adoptable ones.
+    pub async fn find_for_create(
+        &self,
+        object: SObject,
+        key: &MatchKey,
+        adoptable: Option<&MatchKey>,
+        select: &[FieldName],
+    ) -> Result<Vec<Record>, SfError> {
+        let holds_key = Condition::eq(key.field.clone(), SoqlValue::Str(key.value.clone()));
+        let filter = match adoptable {
+            Some(m) => Condition::Or(vec![
+                holds_key,
+                Condition::And(vec![
+                    Condition::eq(m.field.clone(), SoqlValue::Str(m.value.clone())),
+                    Condition::eq(key.field.clone(), SoqlValue::Null),
+                ]),
+            ]),
+            None => holds_key,
+        };
+        let mut query = Select::new(object.name(), select.to_vec());
+        query.filter = Some(filter);
+        query.order_by = vec![(fields::CREATED_DATE, true), (fields::ID, true)];
+        query.limit = Some(CREATE_LOOKUP_LIMIT);
+        Ok(self.query(&query, None).await?.records)
     }
 
     /// `GET /query?q=…`: the first page. `batch_size` (clamped to [`BATCH_SIZE_RANGE`]) asks for

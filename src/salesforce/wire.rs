@@ -86,7 +86,7 @@ pub(super) struct CompositeResponse {
     pub composite_response: Vec<SubResponse>,
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct SubResponse {
     #[serde(default)]

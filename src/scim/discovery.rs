@@ -328,7 +328,52 @@ fn selection(supported: &[&str], enterprise: bool) -> Vec<(String, Option<Vec<St
     out
 }
 
-fn filter_defs(defs: Vec<AttrDef>, supported: &[&str], enterprise: bool) -> Vec<AttrDef> {
+/// What a connection changes in RFC 7643's characteristics, in the mapping syntax: attributes
+/// Salesforce requires (Contact `name.familyName`), and attributes the bridge derives rather
+/// than stores (`displayName` from the name, when not mapped).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Marks<'a> {
+    pub required: &'a [&'a str],
+    pub read_only: &'a [&'a str],
+}
+
+impl Marks<'_> {
+    /// Applies the marks that name `def` (or one of its sub-attributes) in `schema`.
+    fn apply(&self, def: &mut AttrDef, enterprise: bool) {
+        let names = |list: &[&str]| -> Vec<(String, Option<String>)> {
+            list.iter()
+                .filter_map(|m| parse_path(m).ok())
+                .filter(|p| p.is_enterprise() == enterprise)
+                .filter(|p| p.attr.eq_ignore_ascii_case(def.name))
+                .map(|p| (p.attr, p.sub_attr))
+                .collect()
+        };
+        for (_, sub) in names(self.required) {
+            match sub {
+                None => def.required = true,
+                Some(s) => {
+                    if let Some(x) = def
+                        .sub_attributes
+                        .iter_mut()
+                        .find(|x| x.name.eq_ignore_ascii_case(&s))
+                    {
+                        x.required = true;
+                    }
+                }
+            }
+        }
+        if names(self.read_only).iter().any(|(_, sub)| sub.is_none()) {
+            def.mutability = "readOnly";
+        }
+    }
+}
+
+fn filter_defs(
+    defs: Vec<AttrDef>,
+    supported: &[&str],
+    enterprise: bool,
+    marks: &Marks<'_>,
+) -> Vec<AttrDef> {
     let sel = selection(supported, enterprise);
     defs.into_iter()
         .filter_map(|mut def| {
@@ -346,6 +391,7 @@ fn filter_defs(defs: Vec<AttrDef>, supported: &[&str], enterprise: bool) -> Vec<
                 }
                 def.sub_attributes.retain(keep);
             }
+            marks.apply(&mut def, enterprise);
             Some(def)
         })
         .collect()
@@ -353,7 +399,12 @@ fn filter_defs(defs: Vec<AttrDef>, supported: &[&str], enterprise: bool) -> Vec<
 
 /// The User Schema resource (RFC 7643 §8.7.1), limited to `supported` (without `meta`).
 pub fn user_schema(supported: &[&str]) -> Value {
-    let attrs: Vec<Value> = filter_defs(user_attribute_definitions(), supported, false)
+    user_schema_marked(supported, &Marks::default())
+}
+
+/// [`user_schema`] with a connection's [`Marks`].
+pub fn user_schema_marked(supported: &[&str], marks: &Marks<'_>) -> Value {
+    let attrs: Vec<Value> = filter_defs(user_attribute_definitions(), supported, false, marks)
         .iter()
         .map(AttrDef::to_json)
         .collect();
@@ -369,7 +420,12 @@ pub fn user_schema(supported: &[&str]) -> Value {
 /// The enterprise extension Schema resource (RFC 7643 §8.7.1), or `None` when no enterprise
 /// attribute is supported.
 pub fn enterprise_user_schema(supported: &[&str]) -> Option<Value> {
-    let defs = filter_defs(enterprise_attribute_definitions(), supported, true);
+    enterprise_user_schema_marked(supported, &Marks::default())
+}
+
+/// [`enterprise_user_schema`] with a connection's [`Marks`].
+pub fn enterprise_user_schema_marked(supported: &[&str], marks: &Marks<'_>) -> Option<Value> {
+    let defs = filter_defs(enterprise_attribute_definitions(), supported, true, marks);
     if defs.is_empty() {
         return None;
     }
@@ -399,11 +455,16 @@ fn with_meta(mut v: Value, resource_type: &str, location: String) -> Value {
 
 /// The `/Schemas` resources (RFC 7644 §4) of the resource types served, each with
 /// `meta.location` under `base_url`.
-pub fn schemas(base_url: &str, served: &[ResourceType], supported: &[&str]) -> Vec<Value> {
+pub fn schemas(
+    base_url: &str,
+    served: &[ResourceType],
+    supported: &[&str],
+    marks: &Marks<'_>,
+) -> Vec<Value> {
     let mut out = Vec::new();
     if served.contains(&USER) {
-        out.push(user_schema(supported));
-        out.extend(enterprise_user_schema(supported));
+        out.push(user_schema_marked(supported, marks));
+        out.extend(enterprise_user_schema_marked(supported, marks));
     }
     out.into_iter()
         .map(|s| {
@@ -607,6 +668,39 @@ mod tests {
     }
 
     #[test]
+    fn a_connection_marks_what_salesforce_requires_and_what_the_bridge_derives() {
+        let marks = Marks {
+            required: &[
+                "name.familyName",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization",
+            ],
+            read_only: &["displayName"],
+        };
+        let s = user_schema_marked(
+            &["name.familyName", "name.givenName", "displayName"],
+            &marks,
+        );
+        let name = attr(&s, "name").unwrap();
+        let family = name["subAttributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == "familyName")
+            .unwrap();
+        assert_eq!(family["required"], json!(true));
+        assert_eq!(
+            attr(&s, "displayName").unwrap()["mutability"],
+            json!("readOnly")
+        );
+        let e = enterprise_user_schema_marked(
+            &["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization"],
+            &marks,
+        )
+        .unwrap();
+        assert_eq!(attr(&e, "organization").unwrap()["required"], json!(true));
+    }
+
+    #[test]
     fn the_enterprise_schema_appears_only_when_one_of_its_attributes_is_supported() {
         assert!(enterprise_user_schema(&["userName"]).is_none());
         let e = enterprise_user_schema(SUPPORTED).unwrap();
@@ -629,14 +723,22 @@ mod tests {
 
     #[test]
     fn schemas_carry_meta_locations_under_the_base_url() {
-        let all = schemas("https://bridge.example.com/scim/v2/", &[USER], SUPPORTED);
+        let all = schemas(
+            "https://bridge.example.com/scim/v2/",
+            &[USER],
+            SUPPORTED,
+            &Marks::default(),
+        );
         assert_eq!(all.len(), 2);
         assert_eq!(
             all[0]["meta"],
             json!({"resourceType": "Schema", "location": "https://bridge.example.com/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User"})
         );
         assert_eq!(all[1]["id"], urn::ENTERPRISE_USER_SCHEMA);
-        assert_eq!(schemas("https://b", &[USER], &["userName"]).len(), 1);
+        assert_eq!(
+            schemas("https://b", &[USER], &["userName"], &Marks::default()).len(),
+            1
+        );
     }
 
     #[test]

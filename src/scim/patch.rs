@@ -186,6 +186,15 @@ fn parse_one(n: usize, raw: &Value, out: &mut Vec<PatchOperation>) -> Result<(),
         (PatchOpKind::Remove, None, _) => Err(ScimError::no_target(format!(
             "operation {n} (remove) has no \"path\" (RFC 7644 §3.5.2.2)"
         ))),
+        (PatchOpKind::Remove, Some(p), _) if urn::is_known_schema(p) => {
+            // A whole schema (`urn:…:enterprise:2.0:User`): every attribute of it is removed.
+            out.push(PatchOperation {
+                op,
+                path: Some(PatchPath::schema(p)),
+                value: None,
+            });
+            Ok(())
+        }
         (PatchOpKind::Remove, Some(p), value) => {
             // `value` is kept: Entra removes group members with a value list.
             let path = parse_path(p).map_err(ctx)?;

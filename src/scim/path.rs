@@ -27,6 +27,22 @@ pub struct PatchPath {
 }
 
 impl PatchPath {
+    /// A path naming a whole schema (`urn:…:enterprise:2.0:User`): `urn` is the schema URN and
+    /// `attr` is empty.
+    pub fn schema(urn: &str) -> PatchPath {
+        PatchPath {
+            urn: Some(urn.to_string()),
+            attr: String::new(),
+            filter: None,
+            sub_attr: None,
+        }
+    }
+
+    /// Whether the path names a whole schema ([`PatchPath::schema`]).
+    pub fn is_schema(&self) -> bool {
+        self.attr.is_empty()
+    }
+
     /// The path without its value filter, as an attribute path (`emails[…].value` →
     /// `emails.value`).
     pub fn attr_path(&self) -> AttrPath {

@@ -406,7 +406,8 @@ async fn entra_renames_user_name(kind: Kind) {
             kind.body("lynne@example.com", "Lynne", "Robbins"),
         )
         .await;
-    // A UPN change: Entra replaces userName alone (the work email row feeds Email, too).
+    // A UPN change: Entra replaces userName alone. userName is the key; Email comes from the
+    // work email, which Entra did not change.
     let (status, res) = read(
         app.patch(
             kind.conn,
@@ -420,20 +421,23 @@ async fn entra_renames_user_name(kind: Kind) {
     .await;
     assert_eq!(status, 200, "{res}");
     assert_eq!(res["userName"], "lynne.r@example.com", "{res}");
-    assert_eq!(
-        app.sf_record(kind, &id).await["Email"],
-        "lynne.r@example.com"
-    );
+    let record = app.sf_record(kind, &id).await;
+    assert_eq!(record["SCIM_Key__c"], "lynne.r@example.com");
+    assert_eq!(record["Email"], "lynne@example.com");
+    let found = app
+        .filter(kind.conn, "userName eq \"lynne.r@example.com\"")
+        .await;
+    assert_eq!(found["Resources"][0]["id"], json!(id));
     app.stop().await;
 }
 
 #[tokio::test]
-async fn entra_replacing_the_user_name_of_a_contact_changes_its_email() {
+async fn entra_replacing_the_user_name_of_a_contact_renames_its_key_and_keeps_its_work_email() {
     entra_renames_user_name(CONTACTS).await;
 }
 
 #[tokio::test]
-async fn entra_replacing_the_user_name_of_a_lead_changes_its_email() {
+async fn entra_replacing_the_user_name_of_a_lead_renames_its_key_and_keeps_its_work_email() {
     entra_renames_user_name(LEADS).await;
 }
 

@@ -147,11 +147,12 @@ async fn the_user_schema_lists_exactly_the_mapped_attributes() {
     ] {
         assert!(has(&names, n), "{n} missing from {names:?}");
     }
+    for n in ["externalId", "displayName"] {
+        assert!(has(&names, n), "{n} missing from {names:?}");
+    }
     for n in [
         "nickName",
         "x509Certificates",
-        "externalId",
-        "displayName",
         "password",
         "groups",
         "roles",
@@ -237,7 +238,7 @@ async fn a_custom_mapping_changes_what_the_connection_advertises() {
         t.replace(
             "[connections.contacts.inbound]",
             r#"[[connections.contacts.mapping]]
-scim = "userName"
+scim = 'emails[type eq "work"].value'
 field = "Email"
 
 [[connections.contacts.mapping]]
@@ -259,6 +260,10 @@ field = "Description"
         names,
         vec![
             "active",
+            "emails",
+            "emails.primary",
+            "emails.type",
+            "emails.value",
             "id",
             "name",
             "name.familyName",

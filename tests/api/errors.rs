@@ -588,14 +588,14 @@ async fn a_stale_if_match_is_a_412_that_changes_nothing_and_the_current_etag_suc
     let list = format!("{stale}, {latest}");
     let res = conditional(&app, Method::DELETE, &id, &list, None).await;
     assert_eq!(res.status(), 204);
-    // The demo policy's remove action is Disable: the user stays readable, inactive.
-    let gone: Value = app
-        .get("contacts", &format!("/Users/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(gone["active"], json!(false), "{gone}");
+    // The person left the connection (RFC 7644 §3.6); the demo's remove action disabled the
+    // record in Salesforce.
+    let res = app.get("contacts", &format!("/Users/{id}")).await;
+    assert_scim_error(res, 404, None).await;
+    assert_eq!(
+        app.sf_get("Contact", &id).await.unwrap()["Active__c"],
+        json!(false)
+    );
     app.stop().await;
 }
 

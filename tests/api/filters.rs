@@ -309,7 +309,7 @@ async fn a_filter_on_an_unmapped_attribute_is_an_invalid_filter_naming_it() {
     let before = app.api_requests().await;
     for (filter, attr) in [
         (r#"nickName eq "x""#, "nickName"),
-        (r#"externalId eq "x""#, "externalId"),
+        (r#"profileUrl eq "x""#, "profileUrl"),
         (
             r#"userName eq "a" or x509Certificates pr"#,
             "x509Certificates",

@@ -83,6 +83,20 @@ impl TestApp {
         self.sf.stop().await;
     }
 
+    /// A second bridge replica on the same Salesforce (the demo configuration): its
+    /// `http://127.0.0.1:PORT` and its handle (stop it before [`Self::stop`]).
+    pub async fn second_bridge(&self) -> (String, actix_web::dev::ServerHandle) {
+        let text = demo::demo_config_text("127.0.0.1:0", self.sf.base_url(), TOKEN);
+        let cfg: Config = Config::from_raw(config::parse_raw(&text).expect("toml parses"))
+            .unwrap_or_else(|e| panic!("test config is invalid: {e}"));
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let app = Application::build(&cfg, listener, Some(1)).expect("bridge builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
+        tokio::spawn(app.run_until_stopped());
+        (address, handle)
+    }
+
     /// `http://…/scim/v2/{conn}`.
     pub fn scim(&self, conn: &str) -> String {
         format!("{}/scim/v2/{conn}", self.address)

@@ -17,5 +17,6 @@ mod filters;
 mod lifecycle;
 mod oauth;
 mod openapi;
+mod people;
 mod policy;
 mod tokens;

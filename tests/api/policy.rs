@@ -253,7 +253,7 @@ async fn a_lead_disable_is_left_open_when_disabling_leads_is_off() {
 // ---- remove action: disable (the default) ---------------------------------------------------
 
 #[tokio::test]
-async fn a_delete_disables_the_contact_by_default_and_it_stays_readable() {
+async fn a_delete_disables_the_contact_by_default_and_it_leaves_the_connection() {
     let app = TestApp::spawn().await;
     let id = app
         .create_user("contacts", user("ada@example.com", "Ada", "Lovelace"))
@@ -265,14 +265,14 @@ async fn a_delete_disables_the_contact_by_default_and_it_stays_readable() {
         .await
         .expect("still in Salesforce");
     assert_eq!(sf["Active__c"], false);
+    assert_eq!(sf["SCIM_Key__c"], Value::Null);
+    // RFC 7644 §3.6: after a DELETE the resource answers 404, and lists no longer show it.
     let res = app.get("contacts", &format!("/Users/{id}")).await;
-    assert_eq!(res.status(), 200);
-    assert_eq!(json_of(res).await["active"], false);
-    // A disabled user is still found by filters (Entra, scim-clients.md).
+    assert_scim_error(res, 404, None).await;
     let list = app
         .filter("contacts", "userName eq \"ada@example.com\"")
         .await;
-    assert_eq!(list["totalResults"], 1);
+    assert_eq!(list["totalResults"], 0);
     app.stop().await;
 }
 
@@ -282,12 +282,14 @@ async fn a_disabled_contact_is_enabled_again_with_active_true() {
     let id = app
         .create_user("contacts", user("ada@example.com", "Ada", "Lovelace"))
         .await;
-    assert_eq!(
-        app.delete("contacts", &format!("/Users/{id}"))
-            .await
-            .status(),
-        204
-    );
+    let res = app
+        .patch(
+            "contacts",
+            &format!("/Users/{id}"),
+            patch_ops(json!([{"op": "Replace", "path": "active", "value": "False"}])),
+        )
+        .await;
+    assert_eq!(json_of(res).await["active"], false);
     let res = app
         .patch(
             "contacts",
@@ -316,21 +318,23 @@ async fn a_disabled_contact_is_enabled_again_with_active_true() {
 }
 
 #[tokio::test]
-async fn a_lead_delete_closes_the_lead_by_default_and_active_true_reopens_it() {
+async fn a_lead_deactivation_closes_the_lead_and_active_true_reopens_it() {
     let app = TestApp::spawn().await;
     let id = app
         .create_user("leads", lead_user("lea@example.com", "Lea", "Lead", "Acme"))
         .await;
-    assert_eq!(
-        app.delete("leads", &format!("/Users/{id}")).await.status(),
-        204
-    );
+    let res = app
+        .patch(
+            "leads",
+            &format!("/Users/{id}"),
+            patch_ops(json!([{"op": "replace", "path": "active", "value": false}])),
+        )
+        .await;
+    assert_eq!(json_of(res).await["active"], false);
     assert_eq!(
         app.sf_get("Lead", &id).await.unwrap()["Status"],
         "Closed - Not Converted"
     );
-    let res = app.get("leads", &format!("/Users/{id}")).await;
-    assert_eq!(json_of(res).await["active"], false);
     let res = app
         .patch(
             "leads",
@@ -363,7 +367,7 @@ async fn a_delete_leaves_the_contact_active_when_the_disable_remove_action_canno
 // ---- allow_deprovision ----------------------------------------------------------------------
 
 #[tokio::test]
-async fn a_delete_leaves_the_record_untouched_when_deprovisioning_is_off() {
+async fn a_delete_changes_nothing_but_the_key_when_deprovisioning_is_off() {
     let app = TestApp::spawn_with(with_policy(
         "contacts",
         "allow_deprovision = false\nremove_action = \"delete\"",
@@ -378,10 +382,13 @@ async fn a_delete_leaves_the_record_untouched_when_deprovisioning_is_off() {
     assert_notice(&res, "policy.allow_deprovision");
     let after = app.sf_get("Contact", &id).await.expect("not deleted");
     assert_eq!(after["Active__c"], true);
-    assert_eq!(after["SystemModstamp"], before["SystemModstamp"]);
+    for f in ["FirstName", "LastName", "Email"] {
+        assert_eq!(after[f], before[f], "{f}");
+    }
+    // The person still leaves the connection (RFC 7644 §3.6): only the key was written.
+    assert_eq!(after["SCIM_Key__c"], Value::Null);
     let res = app.get("contacts", &format!("/Users/{id}")).await;
-    assert_eq!(res.status(), 200);
-    assert_eq!(json_of(res).await["active"], true);
+    assert_scim_error(res, 404, None).await;
     app.stop().await;
 }
 
@@ -456,10 +463,13 @@ async fn a_delete_leaves_the_contact_untouched_when_deleting_is_off() {
     assert_notice(&res, "policy.allow_delete");
     let sf = app.sf_get("Contact", &id).await.expect("not deleted");
     assert_eq!(sf["Active__c"], true);
-    assert_eq!(
-        app.get("contacts", &format!("/Users/{id}")).await.status(),
-        200
-    );
+    assert_eq!(sf["SCIM_Key__c"], Value::Null, "released all the same");
+    assert_scim_error(
+        app.get("contacts", &format!("/Users/{id}")).await,
+        404,
+        None,
+    )
+    .await;
     app.stop().await;
 }
 
@@ -470,7 +480,7 @@ fn title_create_only(toml: String) -> String {
     format!(
         r#"{toml}
 [[connections.contacts.mapping]]
-scim = "userName"
+scim = 'emails[type eq "work"].value'
 field = "Email"
 update = true
 

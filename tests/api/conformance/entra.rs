@@ -17,7 +17,7 @@ async fn entra_finds_a_user_by_an_unquoted_external_id_when_the_mapping_carries_
         t.replace(
             "[connections.contacts.inbound]",
             r#"[[connections.contacts.mapping]]
-scim = "userName"
+scim = 'emails[type eq "work"].value'
 field = "Email"
 
 [[connections.contacts.mapping]]

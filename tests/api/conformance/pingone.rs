@@ -241,10 +241,12 @@ async fn a_person_moved_from_the_leads_group_to_the_contacts_group_is_closed_as_
     assert!(contact_id.starts_with(CONTACTS.id_prefix()), "{contact_id}");
     assert_eq!(contact["active"], true);
 
+    // The Lead left the leads connection (its key is released) and is closed in Salesforce.
     let in_leads = app.filter(LEADS.conn, &lookup).await;
-    assert_eq!(in_leads["totalResults"], 1);
-    assert_eq!(in_leads["Resources"][0]["id"], json!(lead));
-    assert_eq!(in_leads["Resources"][0]["active"], false);
+    assert_eq!(in_leads["totalResults"], 0);
+    let closed = app.sf_record(LEADS, &lead).await;
+    assert!(LEADS.is_disabled(&closed), "{closed}");
+    assert_eq!(closed["SCIM_Key__c"], Value::Null);
     let in_contacts = app.filter(CONTACTS.conn, &lookup).await;
     assert_eq!(in_contacts["totalResults"], 1);
     assert_eq!(in_contacts["Resources"][0]["id"], json!(contact_id));

@@ -11,7 +11,7 @@ async fn a_mapping_to_a_field_the_org_lacks_is_a_502_naming_test_connection() {
         format!(
             r#"{t}
 [[connections.contacts.mapping]]
-scim = "userName"
+scim = 'emails[type eq "work"].value'
 field = "Email"
 
 [[connections.contacts.mapping]]
@@ -52,7 +52,7 @@ async fn a_mapping_to_a_read_only_field_is_a_502_naming_test_connection() {
         format!(
             r#"{t}
 [[connections.contacts.mapping]]
-scim = "userName"
+scim = 'emails[type eq "work"].value'
 field = "Email"
 
 [[connections.contacts.mapping]]

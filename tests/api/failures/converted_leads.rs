@@ -131,8 +131,13 @@ async fn deleting_a_contact_with_a_portal_user_disables_it_instead_with_a_notice
     assert!(n.contains("DELETE_FAILED") && n.contains("disabled"), "{n}");
     let sf = app.sf_get("Contact", &id).await.expect("not deleted");
     assert_eq!(sf["Active__c"], false);
-    let res = app.get("contacts", &format!("/Users/{id}")).await;
-    assert_eq!(res.json::<Value>().await.unwrap()["active"], false);
+    assert_eq!(sf["SCIM_Key__c"], Value::Null, "it left the connection");
+    assert_scim_error(
+        app.get("contacts", &format!("/Users/{id}")).await,
+        404,
+        None,
+    )
+    .await;
     app.stop().await;
 }
 

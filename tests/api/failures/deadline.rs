@@ -45,7 +45,7 @@ async fn a_slow_salesforce_within_the_timeout_still_answers_correctly_and_nothin
 }
 
 #[tokio::test]
-async fn a_create_that_gets_no_answer_is_not_resent_and_the_idps_retry_links_the_record() {
+async fn a_create_that_gets_no_answer_is_not_resent_and_the_idps_retry_finds_the_record_it_made() {
     let app = TestApp::spawn_with(with_salesforce_keys("timeout_secs = 1")).await;
     // Salesforce takes longer than the bridge waits, then saves the record anyway.
     let fault = app
@@ -65,12 +65,17 @@ async fn a_create_that_gets_no_answer_is_not_resent_and_the_idps_retry_links_the
     }
     assert_eq!(found.len(), 1, "the first create never landed");
     assert_eq!(app.sf_fired(fault).await, 1);
-    // The IdP retries the create: it links the record the first attempt made.
+    // The IdP retries the create: the first attempt's record holds the key, so the retry is a
+    // 409 naming it (an IdP then looks the user up by userName), and never a second record.
     let res = app.post("contacts", "/Users", body).await;
-    assert_eq!(res.status(), 201);
-    let created: serde_json::Value = res.json().await.unwrap();
-    assert_eq!(created["id"], found[0]["Id"]);
+    let err = assert_scim_error(res, 409, Some("uniqueness")).await;
+    let first = found[0]["Id"].as_str().unwrap();
+    assert!(err["detail"].as_str().unwrap().contains(first), "{err}");
     assert_eq!(app.sf_query(soql).await.len(), 1, "a duplicate was made");
+    let listed = app
+        .filter("contacts", "userName eq \"slow@example.com\"")
+        .await;
+    assert_eq!(listed["Resources"][0]["id"], json!(first));
     app.stop().await;
 }
 

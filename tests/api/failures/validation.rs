@@ -67,7 +67,7 @@ async fn a_contact_without_a_family_name_is_a_400_naming_name_family_name() {
 }
 
 #[tokio::test]
-async fn a_put_or_patch_that_blanks_the_family_name_keeps_the_required_last_name() {
+async fn a_put_that_blanks_the_family_name_keeps_last_name_and_a_patch_removing_it_is_refused() {
     // Salesforce cannot hold a Contact without LastName; clearing it would be refused with
     // REQUIRED_FIELD_MISSING and fail the whole update, so the bridge leaves it as it is.
     let app = TestApp::spawn().await;
@@ -78,17 +78,22 @@ async fn a_put_or_patch_that_blanks_the_family_name_keeps_the_required_last_name
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["name"]["familyName"], "Lovelace");
+    // A PATCH that removes it outright is refused (RFC 7644 §3.5.2.2) and writes nothing.
     let res = app
         .patch(
             "contacts",
             &format!("/Users/{id}"),
-            patch_ops(json!([{"op": "remove", "path": "name.familyName"}])),
+            patch_ops(json!([
+                {"op": "replace", "path": "title", "value": "Never written"},
+                {"op": "remove", "path": "name.familyName"}
+            ])),
         )
         .await;
-    assert_eq!(res.status(), 200);
+    assert_scim_error(res, 400, Some("mutability")).await;
     let sf = app.sf_get("Contact", &id).await.unwrap();
     assert_eq!(sf["LastName"], "Lovelace");
     assert_eq!(sf["FirstName"], "Augusta");
+    assert_eq!(sf["Title"], Value::Null);
     app.stop().await;
 }
 
@@ -105,12 +110,10 @@ async fn changing_an_email_to_one_a_duplicate_rule_protects_is_a_409() {
     .await;
     // The bridge matches on Email before a create, so a duplicate rule shows when a person's
     // email changes to one another record already has.
+    let mut to_grace = user("ada@example.com", "Ada", "Lovelace");
+    to_grace["emails"][0]["value"] = json!("GRACE@example.com");
     let res = app
-        .put(
-            "contacts",
-            &format!("/Users/{ada}"),
-            user("GRACE@example.com", "Ada", "Lovelace"),
-        )
+        .put("contacts", &format!("/Users/{ada}"), to_grace)
         .await;
     let body = assert_scim_error(res, 409, Some("uniqueness")).await;
     assert!(detail(&body).contains("DUPLICATES_DETECTED"), "{body}");
@@ -162,13 +165,10 @@ async fn allow_duplicate_save_gets_past_an_alerting_duplicate_rule_but_not_a_blo
     )
     .await;
     let path = format!("/Users/{ada}");
-    let res = app
-        .put(
-            "contacts",
-            &path,
-            user("grace@example.com", "Ada", "Lovelace"),
-        )
-        .await;
+    // Ada keeps her userName (the key); only her work email becomes Grace's.
+    let mut to_grace = user("ada@example.com", "Ada", "Lovelace");
+    to_grace["emails"][0]["value"] = json!("grace@example.com");
+    let res = app.put("contacts", &path, to_grace).await;
     assert_eq!(res.status(), 200);
     assert_eq!(
         app.sf_get("Contact", &ada).await.unwrap()["Email"],
@@ -179,13 +179,9 @@ async fn allow_duplicate_save_gets_past_an_alerting_duplicate_rule_but_not_a_blo
         json!({"object": "Contact", "enabled": true, "action": "block"}),
     )
     .await;
-    let res = app
-        .put(
-            "contacts",
-            &path,
-            user("GRACE@example.com", "Ada", "Lovelace"),
-        )
-        .await;
+    let mut to_grace = user("ada@example.com", "Ada", "Lovelace");
+    to_grace["emails"][0]["value"] = json!("GRACE@example.com");
+    let res = app.put("contacts", &path, to_grace).await;
     assert_scim_error(res, 409, Some("uniqueness")).await;
     app.stop().await;
 }
