@@ -94,6 +94,8 @@ fn grant_fix(e: &SfError, key: &str) -> String {
 
 /// Runs every check for `conn`.
 pub async fn run(conn: &Connection) -> Report {
+    // An admin re-runs the test after fixing the org: read its metadata afresh (one request).
+    conn.client.clear_describe_cache();
     let key = format!("connections.{}.salesforce", conn.name());
     let mut checks = Vec::new();
     let grants = conn.client.grants();

@@ -43,6 +43,11 @@ pub static ROUTES: &[Route] = &[
         methods: &[(Method::POST, |r| r.to(admin::test_connection))],
     },
     Route {
+        // RFC 7644 §3.4.3: a search at the root covers every resource type served (Users).
+        path: "/scim/v2/{connection}/.search",
+        methods: &[(Method::POST, |r| r.to(users::search))],
+    },
+    Route {
         path: "/scim/v2/{connection}/Users/.search",
         methods: &[(Method::POST, |r| r.to(users::search))],
     },

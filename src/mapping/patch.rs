@@ -62,10 +62,11 @@ impl Mapping {
         let removing = op.op == PatchOpKind::Remove;
         if schema == Schema::Core && path.attr.eq_ignore_ascii_case("active") {
             if removing {
-                // An unassigned `active` is not active: the person is disabled, as a PUT
-                // with `active: false` would (the record keeps no "unknown" state).
-                view.active = Some(false);
-                return Ok(());
+                // Every record is enabled or disabled; `/Schemas` publishes `active` as
+                // required, so removing it is refused (RFC 7644 §3.5.2.2).
+                return Err(ScimError::mutability(
+                    "'active' always has a value (the record is enabled or disabled) and cannot be removed (RFC 7644 §3.5.2.2); replace it with true or false",
+                ));
             }
             let v = value.ok_or_else(|| ScimError::invalid_value("'active' needs a value"))?;
             view.active = Some(coerce_bool(v).ok_or_else(|| {

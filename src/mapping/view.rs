@@ -131,8 +131,8 @@ impl Mapping {
     }
 
     /// The first required attribute that had a value in `before` and has none in `after`:
-    /// userName (the key), or every attribute feeding a field Salesforce requires (Contact
-    /// LastName, Lead Company). RFC 7644 §3.5.2.2 refuses removing such an attribute.
+    /// userName (the key), or every attribute feeding a field Salesforce requires and no
+    /// default fills (LastName). RFC 7644 §3.5.2.2 refuses removing such an attribute.
     pub fn required_removed(&self, before: &View, after: &View) -> Option<String> {
         let lost = |rows: &[&MappingRow]| {
             rows.iter().any(|r| before.get(&r.attr).is_some())
@@ -141,7 +141,7 @@ impl Mapping {
         let mut groups: Vec<Vec<&MappingRow>> =
             self.rows.first().map(|k| vec![k]).into_iter().collect();
         for field in self.fields() {
-            if self.object.is_required(field.as_str()) {
+            if self.object.is_required(field.as_str()) && !self.has_default(&field) {
                 groups.push(self.readable_rows().filter(|r| r.field == field).collect());
             }
         }
@@ -181,6 +181,18 @@ impl Mapping {
             }
         }
         out
+    }
+
+    /// The first mapped `type` of a multi-valued attribute that `view` has a value for.
+    fn first_type_with_value<'m>(
+        &'m self,
+        view: &View,
+        schema: Schema,
+        name: &str,
+    ) -> Option<&'m str> {
+        self.rows_of(schema, name)
+            .find(|r| view.get(&r.attr).is_some())
+            .and_then(|r| r.attr.type_value.as_deref())
     }
 
     /// The distinct Salesforce fields the mapping writes or reads, in row order.
@@ -316,7 +328,11 @@ impl Mapping {
     pub fn view_from_record(&self, record: &Record) -> View {
         let mut view = View::default();
         for row in self.readable_rows() {
-            let value = get_ci(record, row.field.as_str()).cloned();
+            // A field holding its row's default (Lead Company "[not provided]") is a
+            // placeholder Salesforce needs, not a value the IdP sent: it reads as absent.
+            let value = get_ci(record, row.field.as_str())
+                .filter(|v| row.default.as_ref() != Some(*v))
+                .cloned();
             view.set(&row.attr, value);
         }
         view.active = Some(self.is_active(record));
@@ -363,8 +379,10 @@ impl Mapping {
                 }
                 (Shape::MultiValued, Some(sub)) => {
                     let type_value = attr.type_value.clone().unwrap_or_default();
-                    let primary =
-                        self.types_of(attr.schema, attr.name).first() == Some(&type_value);
+                    // `primary` (RFC 7643 §2.4) goes to the first mapped type that has a
+                    // value: with only a fax number, the fax number is the primary one.
+                    let primary = self.first_type_with_value(view, attr.schema, attr.name)
+                        == Some(type_value.as_str());
                     if let Value::Array(items) = target
                         .entry(attr.name)
                         .or_insert_with(|| Value::Array(Vec::new()))
@@ -473,13 +491,20 @@ impl Mapping {
                     let create_only_has_value = rows
                         .iter()
                         .any(|r| !r.update && view.get(&r.attr).is_some());
-                    if !clear_missing
-                        || self.object.is_required(field.as_str())
-                        || create_only_has_value
-                    {
-                        continue;
+                    let default = rows.iter().find_map(|r| r.default.clone());
+                    let removed = rows.iter().any(|r| view.touched.contains(&r.attr));
+                    match default {
+                        // Removed by a PATCH, a field with a default gets it back (Lead
+                        // Company); merely absent from a PUT, a required one is kept.
+                        Some(d) if clear_missing && removed && !create_only_has_value => d,
+                        _ if !clear_missing
+                            || self.object.is_required(field.as_str())
+                            || create_only_has_value =>
+                        {
+                            continue
+                        }
+                        _ => Value::Null,
                     }
-                    Value::Null
                 }
             };
             if !same_value(&old, &new) {
@@ -505,6 +530,11 @@ impl Mapping {
                 .filter(|r| r.update && r.field == field)
                 .collect();
             let had_value = get_ci(current, field.as_str()).is_some_and(|v| !v.is_null());
+            // A PATCH that removed it put the row's default back instead (not kept).
+            let removed = rows.iter().any(|r| view.touched.contains(&r.attr));
+            if removed && self.has_default(&field) {
+                continue;
+            }
             if had_value && !rows.is_empty() && rows.iter().all(|r| view.get(&r.attr).is_none()) {
                 let attrs: Vec<String> = rows.iter().map(|r| r.attr.to_string()).collect();
                 out.push(format!("{} ({})", attrs.join(" / "), field.as_str()));

@@ -358,6 +358,9 @@ impl Marks<'_> {
                         .find(|x| x.name.eq_ignore_ascii_case(&s))
                     {
                         x.required = true;
+                        // A complex attribute with a required sub-attribute is required too: a
+                        // User cannot be created (or kept) without it.
+                        def.required = true;
                     }
                 }
             }

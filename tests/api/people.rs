@@ -434,10 +434,22 @@ async fn patch_remove_clears_what_is_mapped(kind: Kind) {
         assert_eq!(res.status(), 200);
         assert_eq!(app.sf_record(kind, &id).await["Department"], Value::Null);
     }
-    // Removing `active` disables.
-    let res = app.patch(kind.conn, &path, remove("active")).await;
-    assert_eq!(res.status(), 200);
-    assert!(kind.is_disabled(&app.sf_record(kind, &id).await));
+    // Lead Company has a default: removing the organization (or the whole extension) puts
+    // the placeholder back, which reads as no organization.
+    if kind.object == "Lead" {
+        for p in [
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization",
+            ENTERPRISE,
+        ] {
+            let (status, got) = read(app.patch(kind.conn, &path, remove(p)).await).await;
+            assert_eq!(status, 200, "remove {p}: {got}");
+            assert!(got.get(ENTERPRISE).is_none(), "{got}");
+            assert_eq!(
+                app.sf_record(kind, &id).await["Company"],
+                json!("[not provided]")
+            );
+        }
+    }
     app.stop().await;
 }
 
@@ -457,11 +469,7 @@ async fn required_attributes_cannot_be_removed(kind: Kind) {
         .create_user(kind.conn, kind.body("req@example.com", "Re", "Quired"))
         .await;
     let path = format!("/Users/{id}");
-    let mut required = vec!["name.familyName", "name", "userName"];
-    if kind.object == "Lead" {
-        required.push("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization");
-        required.push(ENTERPRISE);
-    }
+    let required = ["name.familyName", "name", "userName", "active"];
     let before = app.sf_record(kind, &id).await;
     for p in required {
         let res = app
@@ -492,6 +500,18 @@ async fn required_attributes_cannot_be_removed(kind: Kind) {
         .find(|a| a["name"] == "familyName")
         .unwrap();
     assert_eq!(family["required"], json!(true));
+    assert_eq!(
+        name["required"],
+        json!(true),
+        "name holds a required sub-attribute"
+    );
+    let active = schema["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "active")
+        .unwrap();
+    assert_eq!(active["required"], json!(true));
     app.stop().await;
 }
 
@@ -581,4 +601,91 @@ async fn every_contact_operation_costs_what_it_did_before_the_key() {
 #[tokio::test]
 async fn every_lead_operation_costs_what_it_did_before_the_key() {
     api_costs(LEADS).await;
+}
+
+#[tokio::test]
+async fn setup_org_creates_the_missing_fields_and_test_connection_then_passes() {
+    // A bare org: none of the custom fields the default connections need.
+    let app = TestApp::spawn_custom(salesforce_emulator::EmulatorConfig::default(), |t| t).await;
+    for conn in ["contacts", "leads"] {
+        let (_, report) = read(app.admin_test(conn, Some(ADMIN_TOKEN)).await).await;
+        assert_eq!(report["ok"], json!(false), "{report}");
+        let key = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "key")
+            .unwrap_or_else(|| panic!("no key check: {report}"));
+        assert!(key["fix"].as_str().unwrap().contains("setup-org"), "{key}");
+    }
+    let text = scim_bridge::demo::demo_config_text("127.0.0.1:0", app.sf.base_url(), TOKEN);
+    let cfg = scim_bridge::config::Config::from_raw(scim_bridge::config::parse_raw(&text).unwrap())
+        .unwrap();
+    for conn in scim_bridge::startup::connections(&cfg).unwrap() {
+        let report = scim_bridge::setup::run(&conn).await;
+        assert!(report.ok, "{}", report.render());
+        let text = report.render();
+        assert!(
+            text.contains("SCIM_Key__c: created (Text(255), External ID, Unique"),
+            "{text}"
+        );
+        assert!(text.contains("SCIM_External_Id__c: created"), "{text}");
+        // A second run finds everything there.
+        let again = scim_bridge::setup::run(&conn).await.render();
+        assert!(!again.contains("created"), "{again}");
+    }
+    let key = app
+        .kit
+        .describe_field("Contact", "SCIM_Key__c")
+        .await
+        .unwrap()
+        .expect("the key field exists");
+    assert_eq!(key["externalId"], json!(true), "{key}");
+    assert_eq!(key["unique"], json!(true), "{key}");
+    let active = app
+        .kit
+        .describe_field("Contact", "Active__c")
+        .await
+        .unwrap()
+        .expect("Active__c exists");
+    assert_eq!(active["type"], json!("boolean"), "{active}");
+    for conn in ["contacts", "leads"] {
+        let (_, report) = read(app.admin_test(conn, Some(ADMIN_TOKEN)).await).await;
+        assert_eq!(report["ok"], json!(true), "{report}");
+    }
+    // And provisioning works on the org setup made.
+    app.create_user("contacts", user("setup@example.com", "Set", "Up"))
+        .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_search_at_the_connections_root_answers_like_a_users_search() {
+    let app = TestApp::spawn().await;
+    let id = app
+        .create_user("contacts", user("root@example.com", "Ro", "Ot"))
+        .await;
+    let body = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        "filter": "userName eq \"root@example.com\""
+    });
+    let (status, found) = read(app.post("contacts", "/.search", body).await).await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["totalResults"], json!(1));
+    assert_eq!(found["Resources"][0]["id"], json!(id));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_only_phone_number_a_user_has_is_the_primary_one() {
+    let app = TestApp::spawn().await;
+    let mut body = user("fax@example.com", "Fax", "Only");
+    body["phoneNumbers"] = json!([{"type": "fax", "value": "4131456208", "primary": true}]);
+    let id = app.create_user("contacts", body).await;
+    let (_, got) = read(app.get("contacts", &format!("/Users/{id}")).await).await;
+    assert_eq!(
+        got["phoneNumbers"],
+        json!([{"type": "fax", "primary": true, "value": "4131456208"}])
+    );
+    app.stop().await;
 }
