@@ -142,15 +142,33 @@ pub async fn run(conn: &Connection) -> Report {
     match conn.client.limits().await {
         Ok(limits) => {
             let daily = &limits["DailyApiRequests"];
-            checks.push(pass(
-                "api",
-                format!(
-                    "REST API {} reachable; daily API requests remaining: {} of {}",
-                    conn.client.api_version(),
-                    daily["Remaining"],
-                    daily["Max"]
-                ),
-            ));
+            let reserve = conn
+                .client
+                .allowance()
+                .map(|a| {
+                    format!(
+                        "; used {} of {}, the last {} kept for the org's other integrations (salesforce.api_reserve_percent), {} left for the bridge",
+                        a.used,
+                        a.limit,
+                        a.reserve,
+                        a.available()
+                    )
+                })
+                .unwrap_or_default();
+            let check = format!(
+                "REST API {} reachable; daily API requests remaining: {} of {}{reserve}",
+                conn.client.api_version(),
+                daily["Remaining"],
+                daily["Max"]
+            );
+            match conn.client.allowance() {
+                Some(a) if a.available() == 0 => checks.push(fail(
+                    "api",
+                    check,
+                    "the org's daily API allowance is down to the reserve: the bridge answers 429 until it recovers (a rolling 24 hours); lower salesforce.api_reserve_percent only if the org's other integrations can spare it".to_string(),
+                )),
+                _ => checks.push(pass("api", check)),
+            }
         }
         Err(e) => {
             let fix = match &e {

@@ -35,6 +35,7 @@ pub(super) fn check_salesforce(
             "max_retries",
             "describe_cache_secs",
             "allow_duplicate_save",
+            "api_reserve_percent",
         ],
     );
     let before = c.problems.len();
@@ -121,6 +122,15 @@ pub(super) fn check_salesforce(
         c.add(format!("{p}.timeout_secs"), "must be between 1 and 600");
     }
     let max_retries = rs.max_retries.unwrap_or(settings::DEFAULT_MAX_RETRIES);
+    let api_reserve_percent = rs
+        .api_reserve_percent
+        .unwrap_or(settings::DEFAULT_API_RESERVE_PERCENT);
+    if api_reserve_percent > 90 {
+        c.add(
+            format!("{p}.api_reserve_percent"),
+            "must be between 0 and 90 (the share of the org's daily API allowance kept for its other integrations)",
+        );
+    }
     if max_retries > 10 {
         c.add(format!("{p}.max_retries"), "must be at most 10");
     }
@@ -154,6 +164,7 @@ pub(super) fn check_salesforce(
             .unwrap_or(settings::DEFAULT_DESCRIBE_TTL),
         allow_duplicate_save: rs.allow_duplicate_save.unwrap_or(false),
         refresh_token_file: rs.refresh_token_file.clone(),
+        api_reserve_percent,
     })
 }
 

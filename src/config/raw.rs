@@ -67,6 +67,7 @@ pub struct RawSalesforce {
     pub max_retries: Option<u32>,
     pub describe_cache_secs: Option<u64>,
     pub allow_duplicate_save: Option<bool>,
+    pub api_reserve_percent: Option<u8>,
     #[serde(flatten)]
     pub unknown: BTreeMap<String, toml::Value>,
 }

@@ -50,10 +50,11 @@ impl ResponseError for HttpError {
                 ));
             }
             429 | 503 => {
-                res.insert_header((
-                    header::RETRY_AFTER,
-                    HeaderValue::from_static(RETRY_AFTER_SECS),
-                ));
+                let value = match self.0.retry_after {
+                    Some(secs) => HeaderValue::from(secs),
+                    None => HeaderValue::from_static(RETRY_AFTER_SECS),
+                };
+                res.insert_header((header::RETRY_AFTER, value));
             }
             _ => {}
         }

@@ -128,6 +128,13 @@ pub fn into_scim(e: SfError, connection: &str, mapping: &Mapping, subject: &str)
             SfError::Refused(Refusal::MalformedId(_)) => {
                 ScimError::not_found(format!("{subject} does not exist"))
             }
+            SfError::Refused(Refusal::Reserve { used, limit, reserve, retry_after }) => {
+                tracing::warn!(connection, used, limit, reserve, "the org's API allowance is down to its reserve; nothing sent");
+                ScimError::too_many_requests(format!(
+                    "the Salesforce org has used {used} of its {limit} daily API requests, and the bridge keeps the last {reserve} for the org's other integrations (salesforce.api_reserve_percent); nothing was sent, retry later"
+                ))
+                .with_retry_after(retry_after)
+            }
             SfError::Refused(Refusal::ForeignLocator) => {
                 tracing::error!(connection, error = %loggable(&e), "Salesforce answered a cursor the bridge will not follow");
                 ScimError::bad_gateway("Salesforce answered something the bridge did not expect; see the bridge's log")

@@ -14,12 +14,13 @@
 //! answer).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dashmap::DashMap;
 
 use super::auth::{normalise_base_url, Auth, Credentials, GrantInfo, JwtSigner};
+use super::budget::{Allowance, Budget};
 use super::describe::Describe;
 use super::error::SfError;
 use super::retry::always_resend;
@@ -42,7 +43,7 @@ pub(super) struct Inner {
     pub allow_duplicate_save: bool,
     pub grants: Grants,
     pub describes: DashMap<SObject, (Instant, Arc<Describe>)>,
-    pub api_usage: Mutex<Option<(u64, u64)>>,
+    pub budget: Budget,
     pub calls: AtomicU64,
 }
 
@@ -123,7 +124,7 @@ impl SalesforceClient {
                 allow_duplicate_save: settings.allow_duplicate_save,
                 grants: settings.grants(),
                 describes: DashMap::new(),
-                api_usage: Mutex::new(None),
+                budget: Budget::new(settings.api_reserve_percent),
                 calls: AtomicU64::new(0),
             }),
         })
@@ -152,11 +153,13 @@ impl SalesforceClient {
 
     /// The latest `Sforce-Limit-Info: api-usage=used/max` seen.
     pub fn api_usage(&self) -> Option<(u64, u64)> {
-        *self
-            .inner
-            .api_usage
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        self.inner.budget.allowance().map(|a| (a.used, a.limit))
+    }
+
+    /// The org's allowance as last seen, with the reserve the bridge keeps for the rest of the
+    /// org.
+    pub fn allowance(&self) -> Option<Allowance> {
+        self.inner.budget.allowance()
     }
 
     /// REST requests this client sent (token requests not included).

@@ -118,17 +118,8 @@ impl SalesforceClient {
         ];
         let body = &composite_body(requests);
         let attempt = |n| async move {
-            let mut call = Call::new(
-                Method::POST,
-                Target::Versioned("/composite".to_string()),
-                "/composite",
-                Some(object.as_str()),
-            );
-            call.body = Some(body);
-            let raw = self.attempt(&call, n).await?;
-            let parsed: CompositeResponse =
-                decode(&raw, "composite answer").map_err(Failure::sent)?;
-            first_error(&parsed.composite_response).map_or(Ok(()), |e| Err(Failure::sent(e)))
+            let subs = self.composite_attempt(object, body, n).await?;
+            first_error(&subs).map_or(Ok(()), |e| Err(Failure::sent(e)))
         };
         let done = self
             .retrying("release_and_delete", attempt, always_resend)
@@ -146,6 +137,17 @@ impl SalesforceClient {
         body: &Record,
         n: u32,
     ) -> Result<Record, Failure> {
+        let subs = self.composite_attempt(object, body, n).await?;
+        read_back(subs).map_err(Failure::sent)
+    }
+
+    /// One attempt of `POST /composite`: its sub-responses, in order.
+    async fn composite_attempt(
+        &self,
+        object: SObject,
+        body: &Record,
+        n: u32,
+    ) -> Result<Vec<SubResponse>, Failure> {
         let mut call = Call::new(
             Method::POST,
             Target::Versioned("/composite".to_string()),
@@ -155,7 +157,7 @@ impl SalesforceClient {
         call.body = Some(body);
         let raw = self.attempt(&call, n).await?;
         let parsed: CompositeResponse = decode(&raw, "composite answer").map_err(Failure::sent)?;
-        read_back(parsed.composite_response).map_err(Failure::sent)
+        Ok(parsed.composite_response)
     }
 
     fn versioned_prefix(&self) -> String {

@@ -66,6 +66,16 @@ pub enum Refusal {
     /// it could send the access token elsewhere.
     #[error("the next-records URL is not a query locator path of this instance")]
     ForeignLocator,
+    /// The org's daily API allowance is down to the reserve the bridge leaves to the rest of
+    /// the org (`Sforce-Limit-Info`): nothing is sent until the next probe.
+    #[error("the org has used {used} of its {limit} daily API requests; the last {reserve} are kept for the rest of the org")]
+    Reserve {
+        used: u64,
+        limit: u64,
+        reserve: u64,
+        /// Seconds until the bridge probes the allowance again.
+        retry_after: u64,
+    },
 }
 
 fn describe_errors(errors: &[ApiError]) -> String {

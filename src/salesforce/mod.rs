@@ -16,6 +16,7 @@
 //! for (`find_by_match`, `create_and_get`), sent through `execute` or `retrying`.
 
 pub mod auth;
+pub mod budget;
 pub mod client;
 pub mod composite;
 pub mod describe;
@@ -32,6 +33,7 @@ mod transport;
 mod wire;
 
 pub use auth::{GrantInfo, JwtBearer};
+pub use budget::Allowance;
 pub use client::SalesforceClient;
 pub use describe::{Describe, FieldDescribe};
 pub use error::{ApiError, Refusal, SfError};

@@ -17,6 +17,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
 /// How long a describe answer is reused.
 pub const DEFAULT_DESCRIBE_TTL: Duration = Duration::from_secs(60 * 60);
+/// The share of the org's daily API allowance the bridge leaves to everything else in the org.
+pub const DEFAULT_API_RESERVE_PERCENT: u8 = 20;
+
 /// The `aud` of a JWT bearer assertion for production orgs ("OAuth 2.0 JWT Bearer Flow for
 /// Server-to-Server Integration"); sandboxes use `https://test.salesforce.com`.
 pub const DEFAULT_JWT_AUDIENCE: &str = "https://login.salesforce.com";
@@ -53,6 +56,10 @@ pub struct SalesforceSettings {
     pub allow_duplicate_save: bool,
     /// The file the refresh token was read from: a rotated refresh token is saved there.
     pub refresh_token_file: Option<PathBuf>,
+    /// The share (percent) of the org's daily API allowance kept for the rest of the org: once
+    /// `Sforce-Limit-Info` shows less than this left, the bridge stops sending (see
+    /// [`super::budget`]).
+    pub api_reserve_percent: u8,
 }
 
 impl SalesforceSettings {
@@ -73,6 +80,7 @@ impl SalesforceSettings {
             describe_ttl: DEFAULT_DESCRIBE_TTL,
             allow_duplicate_save: false,
             refresh_token_file: None,
+            api_reserve_percent: DEFAULT_API_RESERVE_PERCENT,
         }
     }
 

@@ -106,6 +106,8 @@ impl SalesforceClient {
                     .await
                     .map_err(Failure::sent);
             }
+            // Every authenticated call counts against the org's daily allowance.
+            self.inner.budget.admit().map_err(Failure::unsent)?;
             let token = auth.token().await.map_err(Failure::unsent)?;
             match self
                 .send_once(call, &token.instance_url, Some(&token))
@@ -177,11 +179,7 @@ impl SalesforceClient {
             .and_then(|v| v.to_str().ok())
             .and_then(parse_api_usage)
         {
-            *self
-                .inner
-                .api_usage
-                .lock()
-                .unwrap_or_else(|e| e.into_inner()) = Some(usage);
+            self.inner.budget.observe(usage.0, usage.1);
         }
         let body = response.bytes().await.map_err(SfError::transport)?;
         let elapsed_ms = started.elapsed().as_millis() as u64;
@@ -190,6 +188,12 @@ impl SalesforceClient {
             Ok(body.to_vec())
         } else {
             let err = SfError::from_response(status, &body);
+            if err.is_rate_limited() {
+                // The allowance is gone, whatever the last header said.
+                if let Some(a) = self.inner.budget.allowance() {
+                    self.inner.budget.observe(a.limit, a.limit);
+                }
+            }
             // Codes only: Salesforce's messages can quote the record's personal data.
             tracing::info!(
                 status,

@@ -69,6 +69,9 @@ pub struct ScimError {
     pub status: u16,
     pub scim_type: Option<ScimType>,
     pub detail: String,
+    /// Seconds the client should wait before retrying (`Retry-After`, RFC 9110 §10.2.3), when
+    /// the server knows; a 429 or 503 without it gets the HTTP layer's default.
+    pub retry_after: Option<u64>,
 }
 
 impl ScimError {
@@ -78,6 +81,7 @@ impl ScimError {
             status,
             scim_type: None,
             detail: detail.into(),
+            retry_after: None,
         }
     }
 
@@ -87,6 +91,7 @@ impl ScimError {
             status,
             scim_type: Some(scim_type),
             detail: detail.into(),
+            retry_after: None,
         }
     }
 
@@ -206,6 +211,12 @@ impl ScimError {
     /// 504: the upstream (Salesforce) did not answer in time.
     pub fn gateway_timeout(detail: impl Into<String>) -> Self {
         Self::new(504, detail)
+    }
+
+    /// This error with a known `Retry-After`.
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
     }
 
     /// The RFC 7644 §3.12 error body. `status` is a string; `scimType` is omitted when `None`.

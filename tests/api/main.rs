@@ -7,6 +7,7 @@
 
 mod helpers;
 
+mod budget;
 mod cli;
 mod clients;
 mod conformance;

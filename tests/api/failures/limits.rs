@@ -25,10 +25,16 @@ async fn an_exhausted_api_limit_is_a_429_that_the_bridge_does_not_retry() {
     let body = assert_scim_error(res, 429, None).await;
     assert!(detail(&body).contains("REQUEST_LIMIT_EXCEEDED"), "{body}");
     assert_eq!(app.sf_fired(fault).await, 1, "one refusal per IdP request");
+    // After Salesforce said the org is out, the bridge sends one probe per minute: the second
+    // request is that probe (refused again), the third waits without reaching Salesforce.
     let res = app.get("contacts", &path).await;
     assert_scim_error(res, 429, None).await;
     assert_eq!(app.sf_fired(fault).await, 2);
-    assert_eq!(app.get("contacts", &path).await.status(), 200);
+    let sent = app.api_requests().await;
+    let res = app.get("contacts", &path).await;
+    assert!(retry_after(&res).is_some_and(|s| (1..=60).contains(&s)));
+    assert_scim_error(res, 429, None).await;
+    assert_eq!(app.api_requests().await, sent, "nothing sent while waiting");
     assert_eq!(
         app.token_requests().await,
         tokens_before,
