@@ -36,6 +36,7 @@ pub(super) fn check_salesforce(
             "describe_cache_secs",
             "allow_duplicate_save",
             "api_reserve_percent",
+            "coalesce_window_ms",
         ],
     );
     let before = c.problems.len();
@@ -122,6 +123,16 @@ pub(super) fn check_salesforce(
         c.add(format!("{p}.timeout_secs"), "must be between 1 and 600");
     }
     let max_retries = rs.max_retries.unwrap_or(settings::DEFAULT_MAX_RETRIES);
+    let coalesce_window = rs
+        .coalesce_window_ms
+        .map(Duration::from_millis)
+        .unwrap_or(crate::salesforce::batch::DEFAULT_WINDOW);
+    if coalesce_window > Duration::from_secs(1) {
+        c.add(
+            format!("{p}.coalesce_window_ms"),
+            "must be at most 1000 (it delays requests that arrive together)",
+        );
+    }
     let api_reserve_percent = rs
         .api_reserve_percent
         .unwrap_or(settings::DEFAULT_API_RESERVE_PERCENT);
@@ -165,6 +176,7 @@ pub(super) fn check_salesforce(
         allow_duplicate_save: rs.allow_duplicate_save.unwrap_or(false),
         refresh_token_file: rs.refresh_token_file.clone(),
         api_reserve_percent,
+        coalesce_window,
     })
 }
 

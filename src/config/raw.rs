@@ -68,6 +68,7 @@ pub struct RawSalesforce {
     pub describe_cache_secs: Option<u64>,
     pub allow_duplicate_save: Option<bool>,
     pub api_reserve_percent: Option<u8>,
+    pub coalesce_window_ms: Option<u64>,
     #[serde(flatten)]
     pub unknown: BTreeMap<String, toml::Value>,
 }

@@ -9,6 +9,7 @@ use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde_json::Value;
 
 use super::error::into_scim;
+use super::memory::LookupMemory;
 use super::policy::{OnExisting, Policy};
 use super::Ctx;
 use crate::mapping::view::Mapping;
@@ -44,11 +45,17 @@ pub struct ConnectionSpec {
 pub struct Connection {
     pub spec: ConnectionSpec,
     pub client: SalesforceClient,
+    /// What recent `userName eq` filters found, for the create that follows.
+    pub(super) memory: LookupMemory,
 }
 
 impl Connection {
     pub fn new(spec: ConnectionSpec, client: SalesforceClient) -> Self {
-        Connection { spec, client }
+        Connection {
+            spec,
+            client,
+            memory: LookupMemory::default(),
+        }
     }
 
     pub fn name(&self) -> &str {

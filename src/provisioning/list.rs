@@ -5,9 +5,11 @@ use serde_json::Value;
 
 use super::connection::{Connection, Result};
 use super::Ctx;
+use crate::mapping::looks_like_email;
 use crate::salesforce::soql::Folded;
-use crate::salesforce::{fields, Condition, Record, Select};
+use crate::salesforce::{fields, Condition, MatchKey, Record, Select};
 use crate::scim::error::ScimError;
+use crate::scim::filter::{CompValue, CompareOp, Filter};
 use crate::scim::list::{list_response, project, ListQuery};
 use crate::scim::resource::Resource;
 
@@ -18,6 +20,7 @@ pub const MAX_LIST_DEPTH: u64 = 100_000;
 impl Connection {
     /// `GET /Users/{id}`.
     pub async fn get(&self, ctx: &Ctx<'_>, id: &str) -> Result<Resource> {
+        let _busy = self.client.busy();
         let record = self.fetch(id).await?;
         Ok(self.resource(ctx, &record))
     }
@@ -25,6 +28,12 @@ impl Connection {
     /// `GET /Users` and `POST /Users/.search`. Pages are ordered by Id, so paging is stable;
     /// SOQL's 2,000-row OFFSET limit is passed by walking the query cursor.
     pub async fn list(&self, ctx: &Ctx<'_>, q: &ListQuery) -> Result<Value> {
+        let _busy = self.client.busy();
+        if let Some((f, user_name)) = q.filter.as_ref().and_then(|f| Some((f, user_name_eq(f)?))) {
+            // The same checks as any filter (a value Salesforce cannot compare is refused).
+            self.mapping().to_condition(f)?;
+            return self.find_user_name(ctx, q, user_name).await;
+        }
         // Only this connection's people: records whose key is set.
         let condition = Some(match &q.filter {
             Some(f) => Condition::And(vec![self.people(), self.mapping().to_condition(f)?]),
@@ -51,6 +60,61 @@ impl Connection {
         };
         let resources = records
             .iter()
+            .map(|r| {
+                project(
+                    &self.resource(ctx, r).to_json(),
+                    &q.attributes,
+                    &q.excluded_attributes,
+                )
+            })
+            .collect();
+        Ok(list_response(total, q.start_index, resources))
+    }
+
+    /// `filter=userName eq "…"`, the look-up every IdP makes before a create: one query (shared
+    /// with look-ups of the same moment) that also finds what that create would ask, remembered
+    /// for it ([`super::memory`]). The key is unique, so the answer has at most one User.
+    async fn find_user_name(&self, ctx: &Ctx<'_>, q: &ListQuery, user_name: &str) -> Result<Value> {
+        let key = MatchKey {
+            field: self.mapping().key.clone(),
+            value: user_name.to_string(),
+        };
+        // A create of this person adopts a keyless record whose email is the userName (when it
+        // is an address and the connection matches on Email, the usual setup).
+        let adoptable =
+            (looks_like_email(user_name) && self.spec.match_field.is("Email")).then(|| MatchKey {
+                field: self.spec.match_field.clone(),
+                value: user_name.to_string(),
+            });
+        let found = self
+            .client
+            .find_for_create(
+                self.object(),
+                &key,
+                adoptable.as_ref(),
+                &self.select_fields(),
+            )
+            .await
+            .map_err(|e| self.fail_for("the list", e))?;
+        let holders: Vec<Record> = found
+            .iter()
+            .filter(|r| {
+                self.key_of(r)
+                    .is_some_and(|k| k.eq_ignore_ascii_case(user_name))
+            })
+            .cloned()
+            .collect();
+        self.memory.remember(
+            user_name,
+            adoptable.as_ref().map(|m| m.value.as_str()),
+            found,
+        );
+        let total = holders.len() as u64;
+        let count = q.page_size(self.spec.max_results);
+        let resources = holders
+            .iter()
+            .skip(q.start_index.saturating_sub(1) as usize)
+            .take(count as usize)
             .map(|r| {
                 project(
                     &self.resource(ctx, r).to_json(),
@@ -105,5 +169,23 @@ impl Connection {
             }
         }
         Ok((total, wanted))
+    }
+}
+
+/// The userName of a filter that is exactly `userName eq "…"` (any case of the name).
+fn user_name_eq(f: &Filter) -> Option<&str> {
+    match f {
+        Filter::Compare {
+            attr,
+            op: CompareOp::Eq,
+            value: CompValue::String(v),
+        } if attr.urn.is_none()
+            && attr.sub_attr.is_none()
+            && attr.name.eq_ignore_ascii_case("userName")
+            && !v.is_empty() =>
+        {
+            Some(v)
+        }
+        _ => None,
     }
 }

@@ -20,6 +20,7 @@
 pub mod connection;
 pub mod error;
 pub mod list;
+pub mod memory;
 pub mod notices;
 pub mod policy;
 pub mod users;

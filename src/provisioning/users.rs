@@ -21,6 +21,7 @@ impl Connection {
     /// field is unique in Salesforce, so two replicas racing, or an IdP resending, can never make
     /// two records: the loser gets Salesforce's `DUPLICATE_VALUE`, answered 409.
     pub async fn create(&self, ctx: &Ctx<'_>, body: &Value) -> Result<Outcome> {
+        let _busy = self.client.busy();
         let view = self.mapping().view_from_scim(body)?;
         let user_name = self.required_user_name(&view, "create a User")?;
         let mut notices = Vec::new();
@@ -42,11 +43,18 @@ impl Connection {
         };
         let adoptable = self.match_key(&values);
         let select = self.select_fields();
-        let found = self
-            .client
-            .find_for_create(self.object(), &key, adoptable.as_ref(), &select)
-            .await
-            .map_err(|e| self.fail_for(&format!("the {} match", self.object()), e))?;
+        let remembered = self
+            .memory
+            .take(&user_name, adoptable.as_ref().map(|m| m.value.as_str()));
+        let found = match remembered {
+            Some(found) => found,
+            None => self
+                .client
+                .find_for_create(self.object(), &key, adoptable.as_ref(), &select)
+                .await
+                .map_err(|e| self.fail_for(&format!("the {} match", self.object()), e))?,
+        };
+        self.memory.forget(&user_name);
         let holds_key = |r: &&Record| {
             self.key_of(r)
                 .is_some_and(|k| k.eq_ignore_ascii_case(&user_name))
@@ -178,6 +186,7 @@ impl Connection {
         body: &Value,
         if_match: Option<&str>,
     ) -> Result<Outcome> {
+        let _busy = self.client.busy();
         let current = self.fetch(id).await?;
         self.check_version(&current, if_match)?;
         let view = self.mapping().view_from_scim(body)?;
@@ -194,6 +203,7 @@ impl Connection {
         ops: &[PatchOperation],
         if_match: Option<&str>,
     ) -> Result<Outcome> {
+        let _busy = self.client.busy();
         let current = self.fetch(id).await?;
         self.check_version(&current, if_match)?;
         let before = self.mapping().view_from_record(&current);
@@ -216,6 +226,13 @@ impl Connection {
         view: &View,
     ) -> Result<Outcome> {
         let mut notices = Vec::new();
+        // A rename changes which userName holds the record: forget both.
+        if let Some(old) = self.key_of(current) {
+            self.memory.forget(old);
+        }
+        if let Some(new) = self.mapping().user_name(view) {
+            self.memory.forget(new);
+        }
         let record = self
             .write_changes(id, current, view, Write::Replace, &mut notices)
             .await?;
@@ -347,7 +364,11 @@ impl Connection {
     /// same request), so every later operation on the id answers 404 and a later create adopts
     /// the same record again.
     pub async fn delete(&self, id: &str, if_match: Option<&str>) -> Result<Removal> {
+        let _busy = self.client.busy();
         let current = self.fetch(id).await?;
+        if let Some(key) = self.key_of(&current) {
+            self.memory.forget(key);
+        }
         self.check_version(&current, if_match)?;
         let policy = self.policy();
         let subject = self.subject(id);

@@ -20,7 +20,9 @@ use std::time::{Duration, Instant};
 use dashmap::DashMap;
 
 use super::auth::{normalise_base_url, Auth, Credentials, GrantInfo, JwtSigner};
+use super::batch::Busy;
 use super::budget::{Allowance, Budget};
+use super::coalesce::Coalescers;
 use super::describe::Describe;
 use super::error::SfError;
 use super::retry::always_resend;
@@ -44,6 +46,7 @@ pub(super) struct Inner {
     pub grants: Grants,
     pub describes: DashMap<SObject, (Instant, Arc<Describe>)>,
     pub budget: Budget,
+    pub coalescers: Coalescers,
     pub calls: AtomicU64,
 }
 
@@ -115,7 +118,7 @@ impl SalesforceClient {
             instance_url,
         );
         Ok(SalesforceClient {
-            inner: Arc::new(Inner {
+            inner: Arc::new_cyclic(|weak| Inner {
                 http,
                 auth: Arc::new(auth),
                 api_version,
@@ -125,6 +128,7 @@ impl SalesforceClient {
                 grants: settings.grants(),
                 describes: DashMap::new(),
                 budget: Budget::new(settings.api_reserve_percent),
+                coalescers: Coalescers::new(weak, settings.coalesce_window),
                 calls: AtomicU64::new(0),
             }),
         })
@@ -144,6 +148,12 @@ impl SalesforceClient {
         self.retrying(label, |n| self.attempt(call, n), always_resend)
             .await
             .result
+    }
+
+    /// Marks one SCIM operation in flight while the guard lives: concurrent operations' calls
+    /// are coalesced ([`super::batch`]).
+    pub fn busy(&self) -> Busy {
+        self.inner.coalescers.traffic.enter()
     }
 
     /// Which grants this client can obtain a token with.

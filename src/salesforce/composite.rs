@@ -9,6 +9,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::client::SalesforceClient;
+use super::coalesce::Create;
 use super::error::SfError;
 use super::name::FieldName;
 use super::retry::{always_resend, Next};
@@ -87,7 +88,28 @@ impl SalesforceClient {
         let body = composite_body(requests);
         self.retrying(
             "create_and_get",
-            |n| self.write_then_read(object, &body, n),
+            // The first attempt goes with the creates of the same moment (one Collections call);
+            // a resend goes alone, after the look-up below.
+            |n| {
+                let body = &body;
+                async move {
+                    if n == 1 {
+                        let create = Create {
+                            object,
+                            values: values.clone(),
+                            select: select.to_vec(),
+                        };
+                        self.inner
+                            .coalescers
+                            .creates
+                            .submit(create)
+                            .await
+                            .map_err(Failure::sent)
+                    } else {
+                        self.write_then_read(object, body, n).await
+                    }
+                }
+            },
             |f: Failure| async move {
                 match self.created_anyway(object, &f.error, dedupe, select).await {
                     Next::Stop(r) => Next::Stop(r),
@@ -128,6 +150,41 @@ impl SalesforceClient {
             Err(e) if done.resent_after_maybe_done && e.is_not_found() => Ok(()),
             other => other,
         }
+    }
+
+    /// One create and read-back in one Composite request, sent once (the caller's retry policy
+    /// decides about resends).
+    pub(super) async fn create_and_read_one(
+        &self,
+        object: SObject,
+        values: &Record,
+        select: &[FieldName],
+    ) -> Result<Record, SfError> {
+        let prefix = self.versioned_prefix();
+        let requests = vec![
+            self.write_subrequest("POST", format!("{prefix}/sobjects/{object}"), values),
+            read_subrequest(&prefix, object, "@{write.id}", select),
+        ];
+        self.write_then_read(object, &composite_body(requests), 1)
+            .await
+            .map_err(|f| f.error)
+    }
+
+    /// `POST /composite/sobjects` (sObject Collections create), sent once.
+    pub(super) async fn post_collection(
+        &self,
+        object: SObject,
+        body: &Record,
+    ) -> Result<Vec<u8>, SfError> {
+        let mut call = Call::new(
+            Method::POST,
+            Target::Versioned("/composite/sobjects".to_string()),
+            "/composite/sobjects",
+            Some(object.as_str()),
+        );
+        call.body = Some(body);
+        call.allow_duplicate_save(self.inner.allow_duplicate_save);
+        self.attempt(&call, 1).await.map_err(|f| f.error)
     }
 
     /// One attempt of a write-then-read Composite request.

@@ -16,8 +16,10 @@
 //! for (`find_by_match`, `create_and_get`), sent through `execute` or `retrying`.
 
 pub mod auth;
+pub mod batch;
 pub mod budget;
 pub mod client;
+mod coalesce;
 pub mod composite;
 pub mod describe;
 pub mod error;

@@ -8,6 +8,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use reqwest::Method;
 
 use super::client::SalesforceClient;
+use super::coalesce::Lookup;
 use super::error::{Refusal, SfError};
 use super::name::{fields, FieldName};
 use super::sobject::SObject;
@@ -23,8 +24,8 @@ pub const BATCH_SIZE_RANGE: (u32, u32) = (200, 2000);
 /// How many matches a match look-up reads: one to use, one to know it was not the only one.
 const MATCH_LIMIT: u32 = 2;
 
-/// How many rows a create's look-up reads: the key holder, and adoptable records beside it.
-const CREATE_LOOKUP_LIMIT: u32 = 5;
+/// How many rows a create's look-up keeps: the key holder, and adoptable records beside it.
+pub(super) const CREATE_LOOKUP_LIMIT: u32 = 5;
 
 /// One page of query results.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -90,22 +91,17 @@ impl SalesforceClient {
         adoptable: Option<&MatchKey>,
         select: &[FieldName],
     ) -> Result<Vec<Record>, SfError> {
-        let holds_key = Condition::eq(key.field.clone(), SoqlValue::Str(key.value.clone()));
-        let filter = match adoptable {
-            Some(m) => Condition::Or(vec![
-                holds_key,
-                Condition::And(vec![
-                    Condition::eq(m.field.clone(), SoqlValue::Str(m.value.clone())),
-                    Condition::eq(key.field.clone(), SoqlValue::Null),
-                ]),
-            ]),
-            None => holds_key,
-        };
-        let mut query = Select::new(object.name(), select.to_vec());
-        query.filter = Some(filter);
-        query.order_by = vec![(fields::CREATED_DATE, true), (fields::ID, true)];
-        query.limit = Some(CREATE_LOOKUP_LIMIT);
-        Ok(self.query(&query, None).await?.records)
+        // Look-ups of the same moment go as one `IN` query (see `super::coalesce`).
+        self.inner
+            .coalescers
+            .lookups
+            .submit(Lookup {
+                object,
+                key: key.clone(),
+                adoptable: adoptable.cloned(),
+                select: select.to_vec(),
+            })
+            .await
     }
 
     /// `GET /query?q=…`: the first page. `batch_size` (clamped to [`BATCH_SIZE_RANGE`]) asks for

@@ -60,6 +60,9 @@ pub struct SalesforceSettings {
     /// `Sforce-Limit-Info` shows less than this left, the bridge stops sending (see
     /// [`super::budget`]).
     pub api_reserve_percent: u8,
+    /// The longest concurrent look-ups and creates wait to be sent together (one `IN` query,
+    /// one Collections call); a lone request never waits ([`super::batch`]).
+    pub coalesce_window: Duration,
 }
 
 impl SalesforceSettings {
@@ -81,6 +84,7 @@ impl SalesforceSettings {
             allow_duplicate_save: false,
             refresh_token_file: None,
             api_reserve_percent: DEFAULT_API_RESERVE_PERCENT,
+            coalesce_window: super::batch::DEFAULT_WINDOW,
         }
     }
 

@@ -10,6 +10,7 @@ mod helpers;
 mod budget;
 mod cli;
 mod clients;
+mod coalescing;
 mod conformance;
 mod discovery;
 mod errors;

@@ -1,0 +1,288 @@
+//! The client's coalesced operations ([`super::batch`]): the look-ups creates and `userName eq`
+//! filters make go to Salesforce as one `IN` query, and creates as one sObject Collections call
+//! (at most 200 records, `allOrNone=false`, each record's error answered to its own request)
+//! with one read-back query. A lone create is still one Composite request (create and read).
+
+use std::sync::{Arc, Weak};
+
+use serde_json::{json, Value};
+
+use super::batch::{Batcher, FlushFn, Flushed, Traffic};
+use super::client::{Inner, SalesforceClient};
+use super::error::{ApiError, SfError};
+use super::name::{fields, FieldName};
+use super::query::CREATE_LOOKUP_LIMIT;
+use super::sobject::SObject;
+use super::sobjects::MatchKey;
+use super::soql::{Condition, Select, SoqlValue};
+use super::wire::{decode, Record};
+
+/// Look-ups per `IN` query: keeps the query URL well below Salesforce's ~16 KB URI limit with
+/// 255-character keys and emails.
+pub const MAX_LOOKUPS: usize = 25;
+/// Records per Collections create (Salesforce's maximum).
+pub const MAX_CREATES: usize = 200;
+
+/// One create's look-up ([`SalesforceClient::find_for_create`]).
+pub struct Lookup {
+    pub object: SObject,
+    pub key: MatchKey,
+    pub adoptable: Option<MatchKey>,
+    pub select: Vec<FieldName>,
+}
+
+/// One create ([`SalesforceClient::create_and_get`]'s first attempt).
+pub struct Create {
+    pub object: SObject,
+    pub values: Record,
+    pub select: Vec<FieldName>,
+}
+
+/// The batchers of one client.
+pub struct Coalescers {
+    pub traffic: Arc<Traffic>,
+    pub lookups: Arc<Batcher<Lookup, Vec<Record>>>,
+    pub creates: Arc<Batcher<Create, Record>>,
+}
+
+impl Coalescers {
+    pub fn new(inner: &Weak<Inner>, window: std::time::Duration) -> Coalescers {
+        let traffic = Arc::new(Traffic::default());
+        let w = inner.clone();
+        let lookups: FlushFn<Lookup, Vec<Record>> = Arc::new(move |items| {
+            let w = w.clone();
+            Box::pin(async move {
+                match w.upgrade() {
+                    Some(inner) => SalesforceClient { inner }.flush_lookups(items).await,
+                    None => gone(items.len()),
+                }
+            })
+        });
+        let w = inner.clone();
+        let creates: FlushFn<Create, Record> = Arc::new(move |items| {
+            let w = w.clone();
+            Box::pin(async move {
+                match w.upgrade() {
+                    Some(inner) => SalesforceClient { inner }.flush_creates(items).await,
+                    None => gone(items.len()),
+                }
+            })
+        });
+        Coalescers {
+            lookups: Batcher::new(Arc::clone(&traffic), MAX_LOOKUPS, window, lookups),
+            creates: Batcher::new(Arc::clone(&traffic), MAX_CREATES, window, creates),
+            traffic,
+        }
+    }
+}
+
+fn gone<O>(n: usize) -> Flushed<O> {
+    (0..n)
+        .map(|_| Err(SfError::NotConfigured("the client was dropped".to_string())))
+        .collect()
+}
+
+fn text<'r>(record: &'r Record, field: &FieldName) -> Option<&'r str> {
+    record
+        .iter()
+        .find(|(k, _)| field.is(k))
+        .and_then(|(_, v)| v.as_str())
+}
+
+/// The records of `found` an item asked for: the one holding its key, and those without a key
+/// whose match field has its adoptable value, oldest first (as the query ordered them).
+fn answer_for(item: &Lookup, found: &[Record]) -> Vec<Record> {
+    found
+        .iter()
+        .filter(|r| {
+            let key = text(r, &item.key.field);
+            let holds = key.is_some_and(|k| k.eq_ignore_ascii_case(&item.key.value));
+            let adoptable = item.adoptable.as_ref().is_some_and(|m| {
+                key.is_none_or(str::is_empty)
+                    && text(r, &m.field).is_some_and(|v| v.eq_ignore_ascii_case(&m.value))
+            });
+            holds || adoptable
+        })
+        .take(CREATE_LOOKUP_LIMIT as usize)
+        .cloned()
+        .collect()
+}
+
+impl SalesforceClient {
+    /// Sends a batch of look-ups as one query per object, select and field pair.
+    async fn flush_lookups(&self, items: Vec<Lookup>) -> Flushed<Vec<Record>> {
+        let mut out: Vec<Option<Result<Vec<Record>, SfError>>> =
+            items.iter().map(|_| None).collect();
+        let mut done = vec![false; items.len()];
+        for i in 0..items.len() {
+            if done[i] {
+                continue;
+            }
+            let same = |j: usize| {
+                let (a, b) = (&items[i], &items[j]);
+                a.object == b.object
+                    && a.select == b.select
+                    && a.key.field == b.key.field
+                    && a.adoptable.as_ref().map(|m| &m.field)
+                        == b.adoptable.as_ref().map(|m| &m.field)
+            };
+            let group: Vec<usize> = (i..items.len()).filter(|&j| !done[j] && same(j)).collect();
+            group.iter().for_each(|&j| done[j] = true);
+            let first = &items[i];
+            let keys: Vec<SoqlValue> = group
+                .iter()
+                .map(|&j| SoqlValue::Str(items[j].key.value.clone()))
+                .collect();
+            let mut filter = vec![Condition::In {
+                field: first.key.field.clone(),
+                values: keys,
+            }];
+            if let Some(m) = &first.adoptable {
+                let values: Vec<SoqlValue> = group
+                    .iter()
+                    .filter_map(|&j| items[j].adoptable.as_ref())
+                    .map(|a| SoqlValue::Str(a.value.clone()))
+                    .collect();
+                filter.push(Condition::And(vec![
+                    Condition::In {
+                        field: m.field.clone(),
+                        values,
+                    },
+                    Condition::eq(first.key.field.clone(), SoqlValue::Null),
+                ]));
+            }
+            let mut query = Select::new(first.object.name(), first.select.clone());
+            query.filter = Some(Condition::Or(filter));
+            query.order_by = vec![(fields::CREATED_DATE, true), (fields::ID, true)];
+            let found = self.query_all(&query).await;
+            for &j in &group {
+                out[j] = Some(match &found {
+                    Ok(records) => Ok(answer_for(&items[j], records)),
+                    Err(e) => Err(e.clone()),
+                });
+            }
+        }
+        out.into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(SfError::Decode("look-up not answered".into()))))
+            .collect()
+    }
+
+    /// Every row of a query (following the cursor).
+    async fn query_all(&self, query: &Select) -> Result<Vec<Record>, SfError> {
+        let mut page = self.query(query, None).await?;
+        let mut records = std::mem::take(&mut page.records);
+        while let (false, Some(next)) = (page.done, page.next_records_url.clone()) {
+            page = self.query_more(&next).await?;
+            records.append(&mut page.records);
+        }
+        Ok(records)
+    }
+
+    /// Sends a batch of creates: one alone as a Composite create-and-read (one request), several
+    /// as one Collections create and one read-back query (two requests).
+    async fn flush_creates(&self, items: Vec<Create>) -> Flushed<Record> {
+        if items.len() == 1 {
+            let item = &items[0];
+            return vec![
+                self.create_and_read_one(item.object, &item.values, &item.select)
+                    .await,
+            ];
+        }
+        // Items of one object and select go together (a connection has one of each).
+        let first = &items[0];
+        if items
+            .iter()
+            .any(|i| i.object != first.object || i.select != first.select)
+        {
+            let mut out = Vec::with_capacity(items.len());
+            for item in &items {
+                out.push(
+                    self.create_and_read_one(item.object, &item.values, &item.select)
+                        .await,
+                );
+            }
+            return out;
+        }
+        let created = match self.collection_create(first.object, &items).await {
+            Ok(c) => c,
+            Err(e) => return items.iter().map(|_| Err(e.clone())).collect(),
+        };
+        let ids: Vec<SoqlValue> = created
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .map(|id| SoqlValue::Str(id.clone()))
+            .collect();
+        let read = if ids.is_empty() {
+            Ok(Vec::new())
+        } else {
+            let mut query = Select::new(first.object.name(), first.select.clone());
+            query.filter = Some(Condition::In {
+                field: fields::ID,
+                values: ids,
+            });
+            self.query_all(&query).await
+        };
+        created
+            .into_iter()
+            .map(|r| {
+                let id = r?;
+                match &read {
+                    Ok(records) => records
+                        .iter()
+                        .find(|rec| text(rec, &fields::ID) == Some(id.as_str()))
+                        .cloned()
+                        .ok_or_else(|| {
+                            SfError::Decode("a created record was not read back".to_string())
+                        }),
+                    Err(e) => Err(e.clone()),
+                }
+            })
+            .collect()
+    }
+
+    /// `POST /composite/sobjects` with `allOrNone=false`: one id or error per item, in order.
+    async fn collection_create(
+        &self,
+        object: SObject,
+        items: &[Create],
+    ) -> Result<Vec<Result<String, SfError>>, SfError> {
+        let records: Vec<Value> = items
+            .iter()
+            .map(|i| {
+                let mut r = i.values.clone();
+                r.insert("attributes".into(), json!({"type": object.as_str()}));
+                Value::Object(r)
+            })
+            .collect();
+        let mut body = Record::new();
+        body.insert("allOrNone".into(), Value::Bool(false));
+        body.insert("records".into(), Value::Array(records));
+        let raw = self.post_collection(object, &body).await?;
+        #[derive(serde::Deserialize)]
+        struct Saved {
+            id: Option<String>,
+            #[serde(default)]
+            success: bool,
+            #[serde(default)]
+            errors: Vec<ApiError>,
+        }
+        let results: Vec<Saved> = decode(&raw, "collections answer")?;
+        if results.len() != items.len() {
+            return Err(SfError::Decode(format!(
+                "collections answer: {} results for {} records",
+                results.len(),
+                items.len()
+            )));
+        }
+        Ok(results
+            .into_iter()
+            .map(|r| match r.id {
+                Some(id) if r.success => Ok(id),
+                _ => Err(SfError::Api {
+                    status: 400,
+                    errors: r.errors,
+                }),
+            })
+            .collect())
+    }
+}
