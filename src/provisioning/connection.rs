@@ -9,7 +9,7 @@ use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde_json::Value;
 
 use super::error::into_scim;
-use super::memory::LookupMemory;
+use super::memory::{CursorMemory, LookupMemory};
 use super::policy::{OnExisting, Policy};
 use super::Ctx;
 use crate::mapping::view::Mapping;
@@ -47,6 +47,8 @@ pub struct Connection {
     pub client: SalesforceClient,
     /// What recent `userName eq` filters found, for the create that follows.
     pub(super) memory: LookupMemory,
+    /// Where the lists this replica served left their query cursors.
+    pub(super) cursors: CursorMemory,
 }
 
 impl Connection {
@@ -55,6 +57,7 @@ impl Connection {
             spec,
             client,
             memory: LookupMemory::default(),
+            cursors: CursorMemory::default(),
         }
     }
 

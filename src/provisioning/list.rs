@@ -127,14 +127,30 @@ impl Connection {
     }
 
     /// One page, read through the query cursor in Id order: no OFFSET (whose `totalSize` is
-    /// not the whole count and which stops at 2,000 rows), so `totalSize` is exact and a page
-    /// within the first 2,000 rows costs one API call; deeper pages cost one call per 2,000
-    /// rows, up to [`MAX_LIST_DEPTH`].
+    /// not the whole count and which stops at 2,000 rows), so `totalSize` is exact. The page
+    /// after one this replica served continues its cursor ([`super::memory::CursorMemory`]): one
+    /// request per page, however deep. Otherwise a page within the first 2,000 rows costs one
+    /// request and deeper pages one per 2,000 rows, up to [`MAX_LIST_DEPTH`].
     async fn page(&self, select: Select, offset: u64, count: u64) -> Result<(u64, Vec<Record>)> {
-        let batch = u32::try_from(offset.saturating_add(count)).unwrap_or(u32::MAX);
-        let mut page = self
+        let soql = select.to_soql();
+        if let Some(next) = self.cursors.take(&soql, count, offset) {
+            match self.client.query_more(&next).await {
+                Ok(page) => return self.walk(page, &soql, offset, offset, count).await,
+                // Released (too many cursors, or idle too long): walk from the start.
+                Err(e) if e.has_code("INVALID_QUERY_LOCATOR") => {}
+                Err(e) => return Err(self.fail_for("the list", e)),
+            }
+        }
+        // A walk from the first page reads pages of `count`, so each page ends where the next
+        // one starts; a deeper first read fetches up to the page in one request if it can.
+        let batch = if offset == 0 {
+            count
+        } else {
+            offset.saturating_add(count)
+        };
+        let page = self
             .client
-            .query(&select, Some(batch))
+            .query(&select, Some(u32::try_from(batch).unwrap_or(u32::MAX)))
             .await
             .map_err(|e| self.fail_for("the list", e))?;
         let total = page.total_size;
@@ -147,7 +163,21 @@ impl Connection {
                 offset + 1
             )));
         }
-        let mut seen: u64 = 0;
+        self.walk(page, &soql, 0, offset, count).await
+    }
+
+    /// Reads `count` rows from `offset` on, `page` holding the rows from position `start`;
+    /// remembers the cursor when the page ends exactly where the next one starts.
+    async fn walk(
+        &self,
+        mut page: crate::salesforce::QueryPage,
+        soql: &str,
+        start: u64,
+        offset: u64,
+        count: u64,
+    ) -> Result<(u64, Vec<Record>)> {
+        let total = page.total_size;
+        let mut seen = start;
         let mut wanted: Vec<Record> = Vec::new();
         loop {
             for record in std::mem::take(&mut page.records) {
@@ -166,6 +196,11 @@ impl Connection {
                         .map_err(|e| self.fail_for("the list", e))?;
                 }
                 _ => break,
+            }
+        }
+        if let (false, Some(next)) = (page.done, page.next_records_url) {
+            if seen == offset + count {
+                self.cursors.remember(soql, count, seen, next);
             }
         }
         Ok((total, wanted))

@@ -108,3 +108,49 @@ mod tests {
         assert!(m.take("jsmith", None).is_none());
     }
 }
+
+/// How long a list's query cursor is kept for its next page (Salesforce keeps an idle cursor
+/// about 15 minutes).
+pub const CURSOR_FRESH: Duration = Duration::from_secs(10 * 60);
+
+/// Cursors kept at most (Salesforce allows 10 open per user; older ones are released anyway).
+const CURSOR_CAPACITY: usize = 64;
+
+/// Where a list's next page starts: the query cursor (`nextRecordsUrl`) left at the end of the
+/// page this replica served, so an IdP walking every page costs one request per page however
+/// deep. Another replica, or an expired cursor, walks from the start as before.
+#[derive(Default)]
+pub struct CursorMemory {
+    entries: Mutex<Cursors>,
+}
+
+/// (SOQL, page size, offset) → (when, `nextRecordsUrl`).
+type Cursors = HashMap<(String, u64, u64), (Instant, String)>;
+
+impl CursorMemory {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Cursors> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Remembers that rows of `soql` from `offset` on (in pages of `count`) start at `next`.
+    pub fn remember(&self, soql: &str, count: u64, offset: u64, next: String) {
+        let mut entries = self.lock();
+        entries.retain(|_, (at, _)| at.elapsed() < CURSOR_FRESH);
+        if entries.len() >= CURSOR_CAPACITY {
+            if let Some(oldest) = entries
+                .iter()
+                .min_by_key(|(_, (at, _))| *at)
+                .map(|(k, _)| k.clone())
+            {
+                entries.remove(&oldest);
+            }
+        }
+        entries.insert((soql.to_string(), count, offset), (Instant::now(), next));
+    }
+
+    /// The cursor for the page of `soql` at `offset`, if this replica left one there.
+    pub fn take(&self, soql: &str, count: u64, offset: u64) -> Option<String> {
+        let (at, next) = self.lock().remove(&(soql.to_string(), count, offset))?;
+        (at.elapsed() < CURSOR_FRESH).then_some(next)
+    }
+}

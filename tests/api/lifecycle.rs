@@ -505,7 +505,9 @@ async fn page_ids(app: &TestApp, start: usize, count: usize) -> (u64, Vec<String
 async fn pages_beyond_salesforces_2000_row_offset_are_served_in_the_same_order() {
     let app = TestApp::spawn().await;
     seed_contacts(&app, 2_150).await;
-    // Walk everything 200 at a time: the reference order.
+    // Walk everything 200 at a time: the reference order. Each page continues the cursor the
+    // previous one left: one request per page (11), and one for the empty page past the end.
+    let before = app.api_requests().await;
     let mut all = Vec::new();
     let mut start = 1;
     loop {
@@ -518,6 +520,7 @@ async fn pages_beyond_salesforces_2000_row_offset_are_served_in_the_same_order()
         all.extend(ids);
     }
     assert_eq!(all.len(), 2_150);
+    assert_eq!(app.api_requests().await - before, 12);
     let unique: std::collections::BTreeSet<&String> = all.iter().collect();
     assert_eq!(unique.len(), 2_150, "a page repeated someone");
     // Jump straight past OFFSET 2,000: same people, same order.
