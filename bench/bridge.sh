@@ -4,38 +4,21 @@
 #   - Salesforce API requests spent per SCIM operation (from the emulator's counters)
 #   - the bridge's resident memory before and after the load
 # Usage: bench/bridge.sh [SECONDS]   (needs wrk: apt-get install -y wrk; run from the repo root)
-set -euo pipefail
+# The emulator gets the fields the bridge needs (SCIM_Key__c, SCIM_External_Id__c, Active__c);
+# see bench/lib.sh for EMULATOR_BIN / BRIDGE_BIN / CARGO_TARGET_DIR / SF_PORT / BR_PORT.
+set -Eeuo pipefail
+cd "$(dirname "$0")/.."
 SECS="${1:-10}"
 SF_PORT="${SF_PORT:-18766}"
 BR_PORT="${BR_PORT:-18767}"
 TOKEN="bench-token-0123456789abcdef"
 command -v wrk >/dev/null || { echo "wrk not installed (apt-get install -y wrk)" >&2; exit 1; }
-cargo build --release -q -p salesforce-emulator -p scim-bridge
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+bench_binaries
 
-WORK=$(mktemp -d)
-./target/release/salesforce-emulator --port "$SF_PORT" --workers 1 --daily-limit 1000000000 \
-  --custom-field Contact.Active__c:checkbox:true >"$WORK/emulator.log" 2>&1 &
-SF_PID=$!
-trap 'kill $SF_PID ${BR_PID:-} 2>/dev/null || true; rm -rf "$WORK"' EXIT
-SF="http://127.0.0.1:$SF_PORT"
-for _ in $(seq 50); do curl -fs "$SF/services/data/" >/dev/null && break; sleep 0.1; done
-
-cat >"$WORK/config.toml" <<TOML
-listen = "127.0.0.1:$BR_PORT"
-[connections.contacts]
-record_type = "Contact"
-[connections.contacts.salesforce]
-domain = "$SF"
-client_id = "demo-client-id"
-client_secret = "demo-client-secret"
-refresh_token = "demo-refresh-token"
-[connections.contacts.inbound]
-bearer_tokens = ["$TOKEN"]
-TOML
-RUST_LOG=warn ./target/release/scim-bridge serve --config "$WORK/config.toml" --workers 1 >"$WORK/bridge.log" 2>&1 &
-BR_PID=$!
-B="http://127.0.0.1:$BR_PORT/scim/v2/contacts"
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$BR_PORT/healthz" >/dev/null && break; sleep 0.1; done
+bench_start_emulator --workers 1 --daily-limit 1000000000
+bench_start_bridge "$TOKEN" --workers 1
 
 rss() { awk '/VmRSS/ {print $2 " kB"}' "/proc/$BR_PID/status"; }
 calls() { curl -fs "$SF/__emulator/stats" | sed -E 's/.*"api_requests_total":([0-9]+).*/\1/'; }
@@ -59,12 +42,19 @@ measure "PUT (no change)" "${auth[@]}" -X PUT "$B/Users/$ID" -d '{"userName":"ad
 measure "PATCH active=false" "${auth[@]}" -X PATCH "$B/Users/$ID" -d '{"Operations":[{"op":"replace","path":"active","value":false}]}'
 measure "DELETE (remove action disable)" "${auth[@]}" -X DELETE "$B/Users/$ID"
 
+# A DELETE releases the key (the id then answers 404), so the load runs on another person.
+curl -fs -o "$WORK/out.json" "${auth[@]}" -X POST "$B/Users" -d '{"userName":"grace@example.com","name":{"givenName":"Grace","familyName":"Hopper"},"emails":[{"value":"grace@example.com","type":"work"}]}'
+ID=$(sed -E 's/.*"id":"([^"]+)".*/\1/' "$WORK/out.json")
+
 echo
 echo "== GET /Users/{id} for ${SECS}s =="
 wrk -t1 -c16 -d"${SECS}s" -H "Authorization: Bearer $TOKEN" "$B/Users/$ID" | tee "$WORK/get.txt"
 echo "== GET /Users?filter=userName eq … for ${SECS}s =="
 wrk -t1 -c16 -d"${SECS}s" -H "Authorization: Bearer $TOKEN" \
-  "$B/Users?filter=userName%20eq%20%22ada@example.com%22" | tee "$WORK/filter.txt"
+  "$B/Users?filter=userName%20eq%20%22grace@example.com%22" | tee "$WORK/filter.txt"
+for f in get filter; do
+  if grep -q "Non-2xx" "$WORK/$f.txt"; then echo "WARNING: some $f answers were not 2xx" >&2; fi
+done
 echo
 echo "GET by id:     $(awk '/Requests\/sec/ {print $2}' "$WORK/get.txt") req/s"
 echo "filter lookup: $(awk '/Requests\/sec/ {print $2}' "$WORK/filter.txt") req/s"

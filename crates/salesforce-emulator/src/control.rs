@@ -1,6 +1,6 @@
 //! The control API under `/__emulator/` (no auth, never counted): reset, token expiry, fault
-//! injection, Lead conversion, portal users, duplicate rules and request statistics (including
-//! how often each injected fault fired).
+//! injection, the daily API limit and its usage, Lead conversion, portal users, duplicate rules
+//! and request statistics (including how often each injected fault fired).
 
 use std::sync::atomic::Ordering;
 
@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/tokens/expire", web::post().to(expire_tokens))
             .route("/faults", web::post().to(add_fault))
             .route("/faults", web::delete().to(clear_faults))
+            .route("/limits", web::post().to(set_limits))
             .route("/leads/{id}/convert", web::post().to(convert_lead))
             .route("/contacts/{id}/portal-user", web::post().to(portal_user))
             .route("/duplicate-rules", web::post().to(duplicate_rules))
@@ -39,11 +40,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// Drops records, Tooling API fields, faults, duplicate rules, counters and cursors; tokens
-/// stay valid.
+/// Drops records, Tooling API fields, faults, duplicate rules, counters and cursors, and
+/// restores the configured daily limit; tokens stay valid.
 async fn reset(state: web::Data<AppState>) -> HttpResponse {
     state.store.write().clear();
     state.faults.reset();
+    state
+        .api_limit
+        .store(state.config.daily_request_limit, Ordering::Release);
     state.api_used.store(0, Ordering::Release);
     state.stats.clear();
     state.cursors.lock().clear();
@@ -84,6 +88,36 @@ async fn add_fault(state: web::Data<AppState>, body: web::Bytes) -> HttpResponse
 async fn clear_faults(state: web::Data<AppState>) -> HttpResponse {
     state.faults.clear();
     HttpResponse::NoContent().finish()
+}
+
+/// `POST /__emulator/limits` `{"daily_requests": N, "used": M}` (either key optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsBody {
+    daily_requests: Option<u64>,
+    used: Option<u64>,
+}
+
+/// Sets the daily API limit and/or the requests already counted against it (what `/limits`,
+/// `Sforce-Limit-Info` and `REQUEST_LIMIT_EXCEEDED` go by); answers 200 with both values as
+/// they now stand. An empty body or `{}` changes nothing and just reports them.
+async fn set_limits(state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+    let parsed: LimitsBody = if body.iter().all(u8::is_ascii_whitespace) {
+        LimitsBody::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(b) => b,
+            Err(e) => return bad_request(format!("invalid limits: {e}")),
+        }
+    };
+    if let Some(max) = parsed.daily_requests {
+        state.api_limit.store(max, Ordering::Release);
+    }
+    if let Some(used) = parsed.used {
+        state.api_used.store(used, Ordering::Release);
+    }
+    let (max, used) = state.api_usage();
+    HttpResponse::Ok().json(json!({"daily_requests": max, "used": used}))
 }
 
 async fn convert_lead(state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {

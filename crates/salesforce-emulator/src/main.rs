@@ -10,7 +10,7 @@ use salesforce_emulator::{spawn_on, CustomField, EmulatorConfig};
 /// An in-memory Salesforce REST API (OAuth, sObjects, SOQL, Collections, Composite, limits).
 ///
 /// Control endpoints (no auth): POST /__emulator/reset, /__emulator/tokens/expire,
-/// /__emulator/faults (DELETE clears), /__emulator/leads/{id}/convert,
+/// /__emulator/faults (DELETE clears), /__emulator/limits, /__emulator/leads/{id}/convert,
 /// /__emulator/contacts/{id}/portal-user, /__emulator/duplicate-rules; GET /__emulator/stats.
 #[derive(Debug, Parser)]
 #[command(name = "salesforce-emulator", version)]

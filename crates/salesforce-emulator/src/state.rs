@@ -100,6 +100,9 @@ pub struct AppState {
     /// The records and the schema they follow (which the Tooling API can extend).
     pub store: RwLock<Store>,
     pub tokens: Tokens,
+    /// The daily API request limit: `config.daily_request_limit` until `POST
+    /// /__emulator/limits` changes it (a reset restores it).
+    pub api_limit: AtomicU64,
     pub api_used: AtomicU64,
     pub stats: Stats,
     pub faults: Faults,
@@ -111,11 +114,13 @@ impl AppState {
         let store = RwLock::new(Store::new(Schema::new(&config.custom_fields)));
         let tokens = Tokens::new(&config);
         let cursors = Mutex::new(Cursors::new(config.max_open_cursors));
+        let api_limit = AtomicU64::new(config.daily_request_limit);
         Self {
             config,
             base_url,
             store,
             tokens,
+            api_limit,
             api_used: AtomicU64::new(0),
             stats: Stats::default(),
             faults: Faults::default(),
@@ -131,7 +136,7 @@ impl AppState {
 
     /// Counts one API request, or refuses it once the daily limit is spent.
     pub fn try_count(&self) -> bool {
-        let max = self.config.daily_request_limit;
+        let max = self.api_limit.load(Ordering::Acquire);
         self.api_used
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |u| {
                 (u < max).then_some(u + 1)
@@ -139,12 +144,17 @@ impl AppState {
             .is_ok()
     }
 
+    /// The daily limit and the requests counted against it, as `(max, used)`.
+    pub fn api_usage(&self) -> (u64, u64) {
+        (
+            self.api_limit.load(Ordering::Acquire),
+            self.api_used.load(Ordering::Acquire),
+        )
+    }
+
     /// `Sforce-Limit-Info` value.
     pub fn limit_info(&self) -> String {
-        format!(
-            "api-usage={}/{}",
-            self.api_used.load(Ordering::Acquire),
-            self.config.daily_request_limit
-        )
+        let (max, used) = self.api_usage();
+        format!("api-usage={used}/{max}")
     }
 }

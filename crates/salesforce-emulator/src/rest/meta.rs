@@ -1,7 +1,5 @@
 //! Metadata calls: the version list, the resource list, describeGlobal, describe and limits.
 
-use std::sync::atomic::Ordering;
-
 use serde_json::{json, Value};
 
 use super::{Ctx, Reply, MAX_VERSION, MIN_VERSION};
@@ -62,8 +60,7 @@ pub fn describe(ctx: &Ctx, obj: usize) -> Reply {
 
 /// `GET /limits`.
 pub fn limits(ctx: &Ctx) -> Reply {
-    let max = ctx.state.config.daily_request_limit;
-    let used = ctx.state.api_used.load(Ordering::Acquire);
+    let (max, used) = ctx.state.api_usage();
     Reply::json(
         200,
         &json!({

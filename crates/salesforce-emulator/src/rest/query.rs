@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{Ctx, Ordered, Reply};
 use crate::error::SfError;
-use crate::soql::{self, QueryOutcome, ResolvedQuery, Selection, SoqlError};
+use crate::soql::{self, QueryOutcome, ResolvedQuery, Row, Selection, SoqlError};
 use crate::state::Cursor;
 use crate::store::Store;
 
@@ -40,6 +40,24 @@ fn with_id(q: &str) -> Option<String> {
         .then(|| format!("SELECT Id,{rest}"))
 }
 
+/// The rows a query runs over: through the key index when the WHERE clause pins a unique or
+/// external-ID field to values (`SCIM_Key__c = '…'`), else every row of the object. The query
+/// still applies its whole filter, so both give the same answer; the index only spares the scan.
+fn source<'s>(
+    store: &'s Store,
+    q: &ResolvedQuery,
+    obj: usize,
+    all: bool,
+) -> Box<dyn Iterator<Item = &'s Row> + 's> {
+    if let Some(rows) = q
+        .equality_terms()
+        .and_then(|(field, values)| store.rows_by_key(obj, field, &values, all))
+    {
+        return Box::new(rows.into_iter());
+    }
+    Box::new(store.rows(obj, all))
+}
+
 /// `GET /query?q=` and `GET /queryAll?q=`.
 pub fn run(ctx: &Ctx, store: &Store, all: bool) -> Reply {
     let Some(q) = ctx.param("q") else {
@@ -63,7 +81,7 @@ pub fn run(ctx: &Ctx, store: &Store, all: bool) -> Reply {
     };
     let fields = match resolved.selection() {
         Selection::Count => {
-            return match resolved.execute(store.rows(obj, all)) {
+            return match resolved.execute(source(store, &resolved, obj, all)) {
                 QueryOutcome::Count(n) => {
                     Reply::json(200, &json!({"totalSize": n, "done": true, "records": []}))
                 }
@@ -82,7 +100,7 @@ pub fn run(ctx: &Ctx, store: &Store, all: bool) -> Reply {
             .and_then(|q2| resolve(ctx, &q2).ok())
             .unwrap_or(resolved)
     };
-    let rows = match runner.execute(store.rows(obj, all)) {
+    let rows = match runner.execute(source(store, &runner, obj, all)) {
         QueryOutcome::Rows(rows) => rows,
         QueryOutcome::Count(n) => {
             return Reply::json(200, &json!({"totalSize": n, "done": true, "records": []}))

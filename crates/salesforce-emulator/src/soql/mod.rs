@@ -151,6 +151,39 @@ impl ResolvedQuery {
         self.offset
     }
 
+    /// The field and text literals of a condition every matching row must meet, `field =
+    /// 'text'` or `field IN ('a', …)`, alone or as one part of a top-level AND. A caller with
+    /// an index on that field may pass `execute` only the rows holding one of the values (it
+    /// still applies the whole filter), as Salesforce's optimizer uses an External ID's index.
+    pub fn equality_terms(&self) -> Option<(&str, Vec<&str>)> {
+        fn terms(f: &eval::Filter) -> Option<(&str, Vec<&str>)> {
+            match f {
+                eval::Filter::Cmp {
+                    field,
+                    op: parser::CmpOp::Eq,
+                    value: eval::Val::Text(s),
+                    ..
+                } => Some((field, vec![s.as_str()])),
+                eval::Filter::In {
+                    field,
+                    negated: false,
+                    values,
+                    ..
+                } => values
+                    .iter()
+                    .map(|v| match v {
+                        eval::Val::Text(s) => Some(s.as_str()),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<_>>>()
+                    .map(|vs| (field.as_str(), vs)),
+                eval::Filter::And(parts) => parts.iter().find_map(terms),
+                _ => None,
+            }
+        }
+        self.filter.as_ref().and_then(terms)
+    }
+
     /// Runs the query over `rows` (all rows of the object that the caller wants visible: the
     /// caller leaves out deleted rows for `query` and keeps them for `queryAll`).
     ///

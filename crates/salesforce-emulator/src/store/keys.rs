@@ -109,6 +109,36 @@ impl Store {
         Ok(())
     }
 
+    /// The rows (in id order, deleted ones only if asked) whose key field `field` holds one of
+    /// `values`, letter case ignored, found through the index: what a scan filtering on
+    /// `field = value` (SOQL `=` ignores case) would keep. `None` when that needs the scan: the
+    /// field is not indexed, or is case sensitive (its index would miss other letter cases), or
+    /// a value is empty (the index holds no empty values).
+    pub fn rows_by_key(
+        &self,
+        obj: usize,
+        field: &str,
+        values: &[&str],
+        include_deleted: bool,
+    ) -> Option<Vec<&Row>> {
+        let f = self.schema.objects.get(obj)?.field(field)?;
+        if !f.is_key() || f.case_sensitive || values.iter().any(|v| v.is_empty()) {
+            return None;
+        }
+        let table = self.tables.get(obj)?;
+        let ids: BTreeSet<&String> = values
+            .iter()
+            .flat_map(|v| self.keys.holders(obj, f, v))
+            .collect();
+        Some(
+            ids.into_iter()
+                .filter_map(|id| table.get(id))
+                .filter(|r| include_deleted || !is_deleted(&r.row))
+                .map(|r| &r.row)
+                .collect(),
+        )
+    }
+
     /// Live records (in id order) whose external-ID field `f` matches `value`: what an upsert
     /// by that field updates. Deleted records never match.
     pub fn find_by_key(&self, obj: usize, f: &FieldDef, value: &str) -> Vec<String> {

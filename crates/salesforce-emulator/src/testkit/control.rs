@@ -1,5 +1,6 @@
-//! The kit's control-API half: faults and how often each fired, reset, token expiry, Lead
-//! conversion, portal users, duplicate rules and `GET /__emulator/stats` (typed as [`Stats`]).
+//! The kit's control-API half: faults and how often each fired, reset, token expiry, the daily
+//! API limit, Lead conversion, portal users, duplicate rules and `GET /__emulator/stats` (typed
+//! as [`Stats`]).
 
 use std::collections::BTreeMap;
 
@@ -66,6 +67,16 @@ pub struct FaultStats {
     pub remaining: Option<u64>,
 }
 
+/// The org's daily API limit and the requests counted against it, as `POST
+/// /__emulator/limits` answers them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiLimits {
+    /// `DailyApiRequests.Max`, the `N` of `api-usage=M/N`.
+    pub daily_requests: u64,
+    /// Requests counted so far, the `M` of `api-usage=M/N`.
+    pub used: u64,
+}
+
 impl Kit {
     /// A call under `/__emulator/` (`path` without that prefix, e.g. `faults`), whatever it
     /// answers.
@@ -116,11 +127,37 @@ impl Kit {
         Ok(self.stats().await?.fired(fault))
     }
 
-    /// Drops records, Tooling API fields, faults, duplicate rules, counters and cursors;
-    /// tokens stay valid.
+    /// Drops records, Tooling API fields, faults, duplicate rules, counters and cursors, and
+    /// restores the configured daily limit; tokens stay valid.
     pub async fn reset(&self) -> Result<(), KitError> {
         self.control_ok(Method::POST, "reset", None).await?;
         Ok(())
+    }
+
+    /// Sets the daily API limit and/or its current usage (`POST /__emulator/limits`; `None`
+    /// keeps a value as it is) and returns both as they now stand. Once `used` reaches
+    /// `daily`, REST calls answer 403 `REQUEST_LIMIT_EXCEEDED`; a reset restores the
+    /// configured limit and zero usage.
+    pub async fn set_limits(
+        &self,
+        daily: Option<u64>,
+        used: Option<u64>,
+    ) -> Result<ApiLimits, KitError> {
+        let mut body = serde_json::Map::new();
+        if let Some(d) = daily {
+            body.insert("daily_requests".into(), json!(d));
+        }
+        if let Some(u) = used {
+            body.insert("used".into(), json!(u));
+        }
+        let reply = self
+            .control_ok(Method::POST, "limits", Some(&Value::Object(body)))
+            .await?;
+        serde_json::from_value(reply.body.clone()).map_err(|_| KitError::Unexpected {
+            what: "POST /__emulator/limits (unexpected shape)".into(),
+            status: reply.status,
+            body: reply.body,
+        })
     }
 
     /// Expires every access token (and the refresh tokens too if `refresh_tokens`).

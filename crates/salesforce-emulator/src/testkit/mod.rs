@@ -1,8 +1,8 @@
 //! A client for tests that drive a running emulator: the org's REST API with a token from the
 //! configured credentials (query, read, create, update, delete, count, upsert by external ID,
 //! describe, Tooling API custom fields), and the control API
-//! under `/__emulator/` (faults and how often each fired, reset, token expiry, Lead conversion,
-//! portal users, duplicate rules, request statistics).
+//! under `/__emulator/` (faults and how often each fired, reset, token expiry, the daily API
+//! limit, Lead conversion, portal users, duplicate rules, request statistics).
 //!
 //! Every call returns a `Result` so tests decide how to fail; nothing here panics.
 //!
@@ -30,7 +30,7 @@ use crate::config::EmulatorConfig;
 mod control;
 mod metadata;
 
-pub use control::{FaultId, FaultStats, Stats};
+pub use control::{ApiLimits, FaultId, FaultStats, Stats};
 
 /// Expands to the API version literal, so both constants below come from one place.
 macro_rules! api_version {

@@ -264,3 +264,127 @@ async fn opening_an_eleventh_cursor_releases_the_oldest_as_salesforce_does() {
     assert_eq!(second.status, StatusCode::OK, "{}", second.body);
     assert_eq!(second.body["records"].as_array().unwrap().len(), 1);
 }
+
+/// The ids a query answers, in order.
+async fn key_query_ids(org: &Org, soql: &str, all: bool) -> Vec<String> {
+    let recs = if all {
+        org.kit.query_all(soql).await.unwrap()
+    } else {
+        org.kit.query(soql).await.unwrap()
+    };
+    recs.iter()
+        .map(|r| r["Id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_filter_on_a_key_field_answers_what_a_scan_would() {
+    // Such filters run through the key index (an IdP's every look-up is one); the answers
+    // must be those of a full scan: letter case ignored, the rest of the filter applied,
+    // deleted and re-keyed records handled, id order kept.
+    let org = Org::with(salesforce_emulator::EmulatorConfig {
+        custom_fields: vec![
+            salesforce_emulator::CustomField::external_id("Contact", "SCIM_Key__c", 255),
+            salesforce_emulator::CustomField::external_id("Contact", "Code__c", 40)
+                .case_sensitive(true),
+        ],
+        ..salesforce_emulator::EmulatorConfig::default()
+    })
+    .await;
+    let a = org
+        .create(
+            "Contact",
+            json!({"LastName": "A", "SCIM_Key__c": "Key-A", "Email": "a@x.com", "Code__c": "AbC"}),
+        )
+        .await;
+    let b = org
+        .create("Contact", json!({"LastName": "B", "SCIM_Key__c": "key-b"}))
+        .await;
+    let none = org.create("Contact", json!({"LastName": "NoKey"})).await;
+    let c = org
+        .create("Contact", json!({"LastName": "C", "SCIM_Key__c": "key-c"}))
+        .await;
+    assert_eq!(
+        org.delete(&format!("/sobjects/Contact/{c}")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let soql = |w: &str| format!("SELECT Id FROM Contact WHERE {w}");
+
+    assert_eq!(
+        key_query_ids(&org, &soql("SCIM_Key__c = 'KEY-a'"), false).await,
+        [a.as_str()]
+    );
+    assert_eq!(
+        key_query_ids(
+            &org,
+            &soql("scim_key__c IN ('key-b', 'KEY-A', 'nobody')"),
+            false
+        )
+        .await,
+        [a.as_str(), b.as_str()],
+        "id order, whatever the order of the values"
+    );
+    assert!(key_query_ids(
+        &org,
+        &soql("SCIM_Key__c = 'key-a' AND Email = 'other@x.com'"),
+        false
+    )
+    .await
+    .is_empty());
+    assert_eq!(
+        key_query_ids(
+            &org,
+            &soql("Email = 'a@x.com' AND SCIM_Key__c = 'key-a'"),
+            false
+        )
+        .await,
+        [a.as_str()]
+    );
+    assert_eq!(
+        key_query_ids(
+            &org,
+            &soql("SCIM_Key__c = 'key-a' OR LastName = 'NoKey'"),
+            false
+        )
+        .await,
+        [a.as_str(), none.as_str()]
+    );
+    assert!(key_query_ids(&org, &soql("SCIM_Key__c = 'nobody'"), false)
+        .await
+        .is_empty());
+    assert!(key_query_ids(&org, &soql("SCIM_Key__c = 'key-c'"), false)
+        .await
+        .is_empty());
+    assert_eq!(
+        key_query_ids(&org, &soql("SCIM_Key__c = 'key-c'"), true).await,
+        [c.as_str()]
+    );
+    assert_eq!(
+        key_query_ids(&org, &soql("SCIM_Key__c != 'key-a'"), false).await,
+        [b.as_str(), none.as_str()]
+    );
+    let n = org
+        .get("/query?q=SELECT+COUNT()+FROM+Contact+WHERE+SCIM_Key__c+=+'key-B'")
+        .await;
+    assert_eq!(n.body["totalSize"], 1);
+    // SOQL `=` ignores case on a case-sensitive unique field too.
+    assert_eq!(
+        key_query_ids(&org, &soql("Code__c = 'abc'"), false).await,
+        [a.as_str()]
+    );
+    // A re-keyed record is found by its new key only.
+    let r = org
+        .patch(
+            &format!("/sobjects/Contact/{b}"),
+            json!({"SCIM_Key__c": "key-z"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert!(key_query_ids(&org, &soql("SCIM_Key__c = 'key-b'"), false)
+        .await
+        .is_empty());
+    assert_eq!(
+        key_query_ids(&org, &soql("SCIM_Key__c = 'KEY-Z'"), false).await,
+        [b.as_str()]
+    );
+}
