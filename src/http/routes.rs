@@ -72,6 +72,12 @@ pub static ROUTES: &[Route] = &[
         methods: &[(Method::GET, |r| r.to(discovery::service_provider_config))],
     },
     Route {
+        // The path Microsoft's SCIM reference server (and its Entra test collection) use for the
+        // same document: served too, so that collection can check it.
+        path: "/scim/v2/{connection}/serviceConfiguration",
+        methods: &[(Method::GET, |r| r.to(discovery::service_provider_config))],
+    },
+    Route {
         path: "/scim/v2/{connection}/ResourceTypes",
         methods: &[(Method::GET, |r| r.to(discovery::resource_types))],
     },
