@@ -2,8 +2,9 @@
 //! sent as one (an `IN` query, an sObject Collections create), the way token renewal is single
 //! flight (see [`super::auth`]). Each caller gets its own answer, exactly as if it had been alone.
 //!
-//! When to send: a batch goes as soon as it holds as many items as there are requests in flight
-//! on the client (nobody else can join), or when it is full, or at the latest [`WINDOW`] after its
+//! When to send: a batch goes as soon as every request in flight on the client waits in some
+//! batch (nobody else can join), or when it holds as many items as the recent peak of requests
+//! in flight, or when it is full, or at the latest [`WINDOW`] after its
 //! first item (`salesforce.coalesce_window_ms`, [`DEFAULT_WINDOW`]). A lone request (nothing else in flight recently) is sent at once, so it costs no
 //! added latency. "In flight" is [`Traffic`]: every SCIM operation holds a [`Busy`] guard while
 //! it runs; the expected batch size is the most requests seen in flight over the last second, so
@@ -26,11 +27,15 @@ pub const DEFAULT_WINDOW: Duration = Duration::from_millis(8);
 /// How long the busiest moment counts as "recent" for the expected batch size.
 const PEAK_MEMORY: Duration = Duration::from_secs(1);
 
-/// Requests in flight on one client, and the recent peak.
+/// Requests in flight on one client, how many of them wait in a batch, and the recent peak.
 #[derive(Debug, Default)]
 pub struct Traffic {
     in_flight: AtomicUsize,
+    /// Items queued in any batcher of the client, not yet sent.
+    waiting: AtomicUsize,
     peak: Mutex<(usize, Option<Instant>)>,
+    /// Wakes every leader when everyone in flight is waiting (nobody else can join).
+    all_waiting: tokio::sync::Notify,
 }
 
 /// Held while one SCIM operation runs; dropping it ends the operation.
@@ -40,6 +45,8 @@ pub struct Busy(Arc<Traffic>);
 impl Drop for Busy {
     fn drop(&mut self) {
         self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+        // One fewer to wait for: the batches may now hold everyone still in flight.
+        self.0.wake_if_all_waiting();
     }
 }
 
@@ -53,6 +60,19 @@ impl Traffic {
             *peak = (now, Some(Instant::now()));
         }
         Busy(Arc::clone(self))
+    }
+
+    /// Whether as many requests wait in batches as are in flight and as the recent peak: no
+    /// batch can grow (requests still arriving in a busy moment are expected by the peak).
+    fn all_waiting(&self) -> bool {
+        let waiting = self.waiting.load(Ordering::Acquire);
+        waiting > 0 && waiting >= self.expected()
+    }
+
+    fn wake_if_all_waiting(&self) {
+        if self.all_waiting() {
+            self.all_waiting.notify_waiters();
+        }
     }
 
     /// How many callers a batch can expect: the recent peak of requests in flight.
@@ -120,11 +140,13 @@ impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
             pending.push(Pending { item, reply: tx });
             (pending.len() == 1, pending.len())
         };
+        self.traffic.waiting.fetch_add(1, Ordering::AcqRel);
         if first {
             tokio::spawn(Arc::clone(self).lead());
         } else if len >= self.traffic.expected().min(self.max) {
             self.wake.notify_one();
         }
+        self.traffic.wake_if_all_waiting();
         rx.await.unwrap_or_else(|_| {
             Err(SfError::Transport(
                 "the batch this request was part of was dropped".to_string(),
@@ -141,12 +163,15 @@ impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
     async fn lead_now(self: Arc<Self>) {
         let until = tokio::time::Instant::now() + self.window;
         loop {
+            // Registered before the checks, so a wake-up between them is not lost.
+            let everyone = self.traffic.all_waiting.notified();
             let len = self.lock().len();
-            if len >= self.traffic.expected().min(self.max) {
+            if len >= self.traffic.expected().min(self.max) || self.traffic.all_waiting() {
                 break;
             }
             tokio::select! {
                 _ = self.wake.notified() => {}
+                _ = everyone => {}
                 _ = tokio::time::sleep_until(until) => break,
             }
         }
@@ -155,6 +180,9 @@ impl<I: Send + 'static, O: Send + 'static> Batcher<I, O> {
             let n = pending.len().min(self.max);
             pending.drain(..n).collect()
         };
+        self.traffic
+            .waiting
+            .fetch_sub(batch.len(), Ordering::AcqRel);
         // Items beyond the maximum, or arriving from now on, form the next batch with a leader
         // of their own.
         if !self.lock().is_empty() {

@@ -17,9 +17,11 @@ use super::sobjects::MatchKey;
 use super::soql::{Condition, Select, SoqlValue};
 use super::wire::{decode, Record};
 
-/// Look-ups per `IN` query: keeps the query URL well below Salesforce's ~16 KB URI limit with
-/// 255-character keys and emails.
-pub const MAX_LOOKUPS: usize = 25;
+/// Look-ups per batch; one batch may still go as several queries (see [`LITERAL_BUDGET`]).
+pub const MAX_LOOKUPS: usize = 100;
+/// Characters of literal values per `IN` query, keeping its URL well below Salesforce's ~16 KB
+/// URI limit whatever the keys' lengths.
+const LITERAL_BUDGET: usize = 6_000;
 /// Records per Collections create (Salesforce's maximum).
 pub const MAX_CREATES: usize = 200;
 
@@ -76,6 +78,27 @@ impl Coalescers {
     }
 }
 
+/// `indices` split so that each part's literal values fit [`LITERAL_BUDGET`].
+fn chunks(items: &[Lookup], indices: &[usize]) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    let mut used = 0;
+    for &j in indices {
+        let size =
+            items[j].key.value.len() + items[j].adoptable.as_ref().map_or(0, |m| m.value.len()) + 8;
+        match out.last_mut() {
+            Some(part) if used + size <= LITERAL_BUDGET => {
+                part.push(j);
+                used += size;
+            }
+            _ => {
+                out.push(vec![j]);
+                used = size;
+            }
+        }
+    }
+    out
+}
+
 fn gone<O>(n: usize) -> Flushed<O> {
     (0..n)
         .map(|_| Err(SfError::NotConfigured("the client was dropped".to_string())))
@@ -126,45 +149,59 @@ impl SalesforceClient {
                     && a.adoptable.as_ref().map(|m| &m.field)
                         == b.adoptable.as_ref().map(|m| &m.field)
             };
-            let group: Vec<usize> = (i..items.len()).filter(|&j| !done[j] && same(j)).collect();
-            group.iter().for_each(|&j| done[j] = true);
-            let first = &items[i];
-            let keys: Vec<SoqlValue> = group
-                .iter()
-                .map(|&j| SoqlValue::Str(items[j].key.value.clone()))
-                .collect();
-            let mut filter = vec![Condition::In {
-                field: first.key.field.clone(),
-                values: keys,
-            }];
-            if let Some(m) = &first.adoptable {
-                let values: Vec<SoqlValue> = group
-                    .iter()
-                    .filter_map(|&j| items[j].adoptable.as_ref())
-                    .map(|a| SoqlValue::Str(a.value.clone()))
-                    .collect();
-                filter.push(Condition::And(vec![
-                    Condition::In {
-                        field: m.field.clone(),
-                        values,
-                    },
-                    Condition::eq(first.key.field.clone(), SoqlValue::Null),
-                ]));
-            }
-            let mut query = Select::new(first.object.name(), first.select.clone());
-            query.filter = Some(Condition::Or(filter));
-            query.order_by = vec![(fields::CREATED_DATE, true), (fields::ID, true)];
-            let found = self.query_all(&query).await;
-            for &j in &group {
-                out[j] = Some(match &found {
-                    Ok(records) => Ok(answer_for(&items[j], records)),
-                    Err(e) => Err(e.clone()),
-                });
+            let same_shape: Vec<usize> =
+                (i..items.len()).filter(|&j| !done[j] && same(j)).collect();
+            same_shape.iter().for_each(|&j| done[j] = true);
+            for group in chunks(&items, &same_shape) {
+                self.lookup_group(&items, &group, &mut out).await;
             }
         }
         out.into_iter()
             .map(|r| r.unwrap_or_else(|| Err(SfError::Decode("look-up not answered".into()))))
             .collect()
+    }
+
+    /// One `IN` query for look-ups of one shape, each answered in `out`.
+    async fn lookup_group(
+        &self,
+        items: &[Lookup],
+        group: &[usize],
+        out: &mut [Option<Result<Vec<Record>, SfError>>],
+    ) {
+        let Some(&i) = group.first() else { return };
+        let first = &items[i];
+        let keys: Vec<SoqlValue> = group
+            .iter()
+            .map(|&j| SoqlValue::Str(items[j].key.value.clone()))
+            .collect();
+        let mut filter = vec![Condition::In {
+            field: first.key.field.clone(),
+            values: keys,
+        }];
+        if let Some(m) = &first.adoptable {
+            let values: Vec<SoqlValue> = group
+                .iter()
+                .filter_map(|&j| items[j].adoptable.as_ref())
+                .map(|a| SoqlValue::Str(a.value.clone()))
+                .collect();
+            filter.push(Condition::And(vec![
+                Condition::In {
+                    field: m.field.clone(),
+                    values,
+                },
+                Condition::eq(first.key.field.clone(), SoqlValue::Null),
+            ]));
+        }
+        let mut query = Select::new(first.object.name(), first.select.clone());
+        query.filter = Some(Condition::Or(filter));
+        query.order_by = vec![(fields::CREATED_DATE, true), (fields::ID, true)];
+        let found = self.query_all(&query).await;
+        for &j in group {
+            out[j] = Some(match &found {
+                Ok(records) => Ok(answer_for(&items[j], records)),
+                Err(e) => Err(e.clone()),
+            });
+        }
     }
 
     /// Every row of a query (following the cursor).
