@@ -22,7 +22,7 @@ use super::error::SfError;
 
 /// The longest a batch waits for company by default. Far below any request deadline (50 s by
 /// default), and a few milliseconds at most for a caller in a busy moment.
-pub const DEFAULT_WINDOW: Duration = Duration::from_millis(8);
+pub const DEFAULT_WINDOW: Duration = Duration::from_millis(25);
 
 /// How long the busiest moment counts as "recent" for the expected batch size.
 const PEAK_MEMORY: Duration = Duration::from_secs(1);
