@@ -49,11 +49,32 @@ fn source<'s>(
     obj: usize,
     all: bool,
 ) -> Box<dyn Iterator<Item = &'s Row> + 's> {
-    if let Some(rows) = q
-        .equality_terms()
-        .and_then(|(field, values)| store.rows_by_key(obj, field, &values, all))
-    {
-        return Box::new(rows.into_iter());
+    if let Some(terms) = q.equality_terms() {
+        // Each term read through its field's index; the rows of all terms, once each, in id
+        // order (what the scan would keep). Any term without an index means the scan.
+        let mut by_id: std::collections::BTreeMap<String, &'s Row> =
+            std::collections::BTreeMap::new();
+        let mut indexed = true;
+        for (field, values) in terms {
+            match store.rows_by_key(obj, field, &values, all) {
+                Some(rows) => {
+                    for r in rows {
+                        let id = r
+                            .get("Id")
+                            .and_then(serde_json::Value::as_str)
+                            .unwrap_or_default();
+                        by_id.insert(id.to_string(), r);
+                    }
+                }
+                None => {
+                    indexed = false;
+                    break;
+                }
+            }
+        }
+        if indexed {
+            return Box::new(by_id.into_values());
+        }
     }
     Box::new(store.rows(obj, all))
 }

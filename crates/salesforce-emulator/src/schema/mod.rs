@@ -77,6 +77,13 @@ impl FieldDef {
     pub fn is_key(&self) -> bool {
         self.unique || self.external_id
     }
+
+    /// Whether Salesforce keeps an index of the field's values: unique and External ID fields,
+    /// and `Email`, one of the standard fields it indexes ("Indexes", Query & Search
+    /// Optimization Cheat Sheet).
+    pub fn is_indexed(&self) -> bool {
+        self.is_key() || self.name == "Email"
+    }
 }
 
 #[derive(Debug, Clone)]

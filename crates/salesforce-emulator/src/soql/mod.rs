@@ -151,11 +151,24 @@ impl ResolvedQuery {
         self.offset
     }
 
-    /// The field and text literals of a condition every matching row must meet, `field =
-    /// 'text'` or `field IN ('a', …)`, alone or as one part of a top-level AND. A caller with
-    /// an index on that field may pass `execute` only the rows holding one of the values (it
-    /// still applies the whole filter), as Salesforce's optimizer uses an External ID's index.
-    pub fn equality_terms(&self) -> Option<(&str, Vec<&str>)> {
+    /// Fields and text literals of which every matching row meets at least one: `field =
+    /// 'text'` or `field IN ('a', …)`, alone, as one part of an AND, or one per branch of an
+    /// OR. A caller with an index on those fields may pass `execute` only the rows holding one
+    /// of the values (it still applies the whole filter), as Salesforce's optimizer uses
+    /// indexes.
+    pub fn equality_terms(&self) -> Option<Vec<(&str, Vec<&str>)>> {
+        fn any_of(f: &eval::Filter) -> Option<Vec<(&str, Vec<&str>)>> {
+            match f {
+                eval::Filter::Or(parts) => {
+                    let mut all = Vec::new();
+                    for p in parts {
+                        all.extend(any_of(p)?);
+                    }
+                    Some(all)
+                }
+                other => terms(other).map(|t| vec![t]),
+            }
+        }
         fn terms(f: &eval::Filter) -> Option<(&str, Vec<&str>)> {
             match f {
                 eval::Filter::Cmp {
@@ -181,7 +194,7 @@ impl ResolvedQuery {
                 _ => None,
             }
         }
-        self.filter.as_ref().and_then(terms)
+        self.filter.as_ref().and_then(any_of)
     }
 
     /// Runs the query over `rows` (all rows of the object that the caller wants visible: the

@@ -38,7 +38,7 @@ impl KeyIndex {
     }
 
     pub(super) fn add(&mut self, obj: usize, o: &ObjectDef, id: &str, row: &Row) {
-        for f in o.fields.iter().filter(|f| f.is_key()) {
+        for f in o.fields.iter().filter(|f| f.is_indexed()) {
             if let Some(v) = text_of(row, f) {
                 self.map
                     .entry((obj, f.name.clone()))
@@ -51,7 +51,7 @@ impl KeyIndex {
     }
 
     pub(super) fn remove(&mut self, obj: usize, o: &ObjectDef, id: &str, row: &Row) {
-        for f in o.fields.iter().filter(|f| f.is_key()) {
+        for f in o.fields.iter().filter(|f| f.is_indexed()) {
             let Some(v) = text_of(row, f) else { continue };
             let Some(values) = self.map.get_mut(&(obj, f.name.clone())) else {
                 continue;
@@ -122,7 +122,7 @@ impl Store {
         include_deleted: bool,
     ) -> Option<Vec<&Row>> {
         let f = self.schema.objects.get(obj)?.field(field)?;
-        if !f.is_key() || f.case_sensitive || values.iter().any(|v| v.is_empty()) {
+        if !f.is_indexed() || f.case_sensitive || values.iter().any(|v| v.is_empty()) {
             return None;
         }
         let table = self.tables.get(obj)?;

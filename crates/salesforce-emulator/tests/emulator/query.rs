@@ -388,3 +388,44 @@ async fn a_filter_on_a_key_field_answers_what_a_scan_would() {
         [b.as_str()]
     );
 }
+
+#[tokio::test]
+async fn an_or_of_indexed_fields_answers_what_a_scan_would() {
+    // The bridge's create look-up: the record holding a key, or records without a key that
+    // have the email. Both branches read an index (the key, and Email as Salesforce indexes
+    // it); the answer is the scan's.
+    let org = Org::with(salesforce_emulator::EmulatorConfig {
+        custom_fields: vec![salesforce_emulator::CustomField::external_id(
+            "Contact",
+            "SCIM_Key__c",
+            255,
+        )],
+        ..salesforce_emulator::EmulatorConfig::default()
+    })
+    .await;
+    let holder = org
+        .create(
+            "Contact",
+            json!({"LastName": "H", "SCIM_Key__c": "u1", "Email": "other@x.com"}),
+        )
+        .await;
+    let keyless = org
+        .create("Contact", json!({"LastName": "K", "Email": "Jane@X.com"}))
+        .await;
+    let _taken = org
+        .create(
+            "Contact",
+            json!({"LastName": "T", "Email": "jane@x.com", "SCIM_Key__c": "u2"}),
+        )
+        .await;
+    let _unrelated = org
+        .create("Contact", json!({"LastName": "U", "Email": "u@x.com"}))
+        .await;
+    let soql = "SELECT Id FROM Contact WHERE SCIM_Key__c IN ('U1', 'u9') OR (Email IN ('jane@x.com') AND SCIM_Key__c = null)";
+    let mut expected = vec![holder.clone(), keyless.clone()];
+    expected.sort();
+    assert_eq!(key_query_ids(&org, soql, false).await, expected);
+    // The same with a branch no index covers: the scan, same answer.
+    let scanned = "SELECT Id FROM Contact WHERE SCIM_Key__c IN ('U1', 'u9') OR (LastName = 'K' AND SCIM_Key__c = null)";
+    assert_eq!(key_query_ids(&org, scanned, false).await, expected);
+}
