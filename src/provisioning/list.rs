@@ -7,9 +7,9 @@ use super::connection::{Connection, Result};
 use super::Ctx;
 use crate::mapping::looks_like_email;
 use crate::salesforce::soql::Folded;
-use crate::salesforce::{fields, Condition, MatchKey, Record, Select};
+use crate::salesforce::{fields, CompareOp, Condition, MatchKey, Record, Select, SoqlValue};
 use crate::scim::error::ScimError;
-use crate::scim::filter::{CompValue, CompareOp, Filter};
+use crate::scim::filter::{CompValue, CompareOp as ScimOp, Filter};
 use crate::scim::list::{list_response, project, ListQuery};
 use crate::scim::resource::Resource;
 
@@ -33,6 +33,21 @@ impl Connection {
             // The same checks as any filter (a value Salesforce cannot compare is refused).
             self.mapping().to_condition(f)?;
             return self.find_user_name(ctx, q, user_name).await;
+        }
+        if let Some(f) = &q.filter {
+            // `emails eq "…"`, `externalId eq "…"`: one field equal to one text, coalesced.
+            if let Condition::Compare {
+                field,
+                op: CompareOp::Eq,
+                value: SoqlValue::Str(v),
+            } = self.mapping().to_condition(f)?
+            {
+                // Record ids compare case-sensitively: they keep the plain query.
+                if field != fields::ID {
+                    let key = MatchKey { field, value: v };
+                    return self.find_equal(ctx, q, &key).await;
+                }
+            }
         }
         // Only this connection's people: records whose key is set.
         let condition = Some(match &q.filter {
@@ -109,9 +124,38 @@ impl Connection {
             adoptable.as_ref().map(|m| m.value.as_str()),
             found,
         );
-        let total = holders.len() as u64;
+        Ok(self.answer_page(ctx, q, &holders))
+    }
+
+    /// A filter that is one field equal to one text: one look-up, shared with the look-ups of
+    /// the same moment; only this connection's people are kept.
+    async fn find_equal(&self, ctx: &Ctx<'_>, q: &ListQuery, key: &MatchKey) -> Result<Value> {
+        let found = self
+            .client
+            .find_equal(self.object(), key, &self.select_fields())
+            .await
+            .map_err(|e| self.fail_for("the list", e))?;
+        let people: Vec<Record> = found
+            .into_iter()
+            .filter(|r| self.key_of(r).is_some())
+            .collect();
+        Ok(self.answer_page(ctx, q, &people))
+    }
+
+    /// A ListResponse page of `records` (all that matched, in Id order).
+    fn answer_page(&self, ctx: &Ctx<'_>, q: &ListQuery, records: &[Record]) -> Value {
         let count = q.page_size(self.spec.max_results);
-        let resources = holders
+        let mut sorted: Vec<&Record> = records.iter().collect();
+        sorted.sort_by(|a, b| {
+            let id = |r: &Record| {
+                r.get("Id")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            };
+            id(a).cmp(&id(b))
+        });
+        let resources = sorted
             .iter()
             .skip(q.start_index.saturating_sub(1) as usize)
             .take(count as usize)
@@ -123,7 +167,7 @@ impl Connection {
                 )
             })
             .collect();
-        Ok(list_response(total, q.start_index, resources))
+        list_response(records.len() as u64, q.start_index, resources)
     }
 
     /// One page, read through the query cursor in Id order: no OFFSET (whose `totalSize` is
@@ -212,7 +256,7 @@ fn user_name_eq(f: &Filter) -> Option<&str> {
     match f {
         Filter::Compare {
             attr,
-            op: CompareOp::Eq,
+            op: ScimOp::Eq,
             value: CompValue::String(v),
         } if attr.urn.is_none()
             && attr.sub_attr.is_none()

@@ -31,6 +31,8 @@ pub struct Lookup {
     pub key: MatchKey,
     pub adoptable: Option<MatchKey>,
     pub select: Vec<FieldName>,
+    /// Every match, not only the few a create needs (a filter's answer).
+    pub all: bool,
 }
 
 /// One create ([`SalesforceClient::create_and_get`]'s first attempt).
@@ -126,7 +128,11 @@ fn answer_for(item: &Lookup, found: &[Record]) -> Vec<Record> {
             });
             holds || adoptable
         })
-        .take(CREATE_LOOKUP_LIMIT as usize)
+        .take(if item.all {
+            usize::MAX
+        } else {
+            CREATE_LOOKUP_LIMIT as usize
+        })
         .cloned()
         .collect()
 }
@@ -143,7 +149,8 @@ impl SalesforceClient {
             }
             let same = |j: usize| {
                 let (a, b) = (&items[i], &items[j]);
-                a.object == b.object
+                a.all == b.all
+                    && a.object == b.object
                     && a.select == b.select
                     && a.key.field == b.key.field
                     && a.adoptable.as_ref().map(|m| &m.field)

@@ -100,6 +100,29 @@ impl SalesforceClient {
                 key: key.clone(),
                 adoptable: adoptable.cloned(),
                 select: select.to_vec(),
+                all: false,
+            })
+            .await
+    }
+
+    /// Every record of `object` whose `key.field` equals `key.value` (case-insensitively):
+    /// an equality filter's look-up, sent with the look-ups of the same moment as one `IN`
+    /// query.
+    pub async fn find_equal(
+        &self,
+        object: SObject,
+        key: &MatchKey,
+        select: &[FieldName],
+    ) -> Result<Vec<Record>, SfError> {
+        self.inner
+            .coalescers
+            .lookups
+            .submit(Lookup {
+                object,
+                key: key.clone(),
+                adoptable: None,
+                select: select.to_vec(),
+                all: true,
             })
             .await
     }

@@ -185,3 +185,34 @@ async fn sixteen_concurrent_look_ups_cost_one_query() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn concurrent_email_and_external_id_filters_cost_one_query_each_kind_and_answer_exactly() {
+    let app = spawn_batching().await;
+    for i in 0..3 {
+        let mut body = user(&format!("e{i}@example.com"), "E", "Mail");
+        body["externalId"] = json!(format!("ext-{i}"));
+        app.create_user("contacts", body).await;
+    }
+    // A record sales entered with the same email is not one of the connection's people.
+    app.sf_create("Contact", CONTACTS.existing("e0@example.com"))
+        .await;
+    warm_up(&app, 8).await;
+    let before = app.api_requests().await;
+    let filters: Vec<String> = (0..4)
+        .map(|i| format!("emails eq \"e{i}@example.com\""))
+        .chain((0..4).map(|i| format!("externalId eq \"ext-{i}\"")))
+        .collect();
+    let answers =
+        futures_util::future::join_all(filters.iter().map(|f| app.filter("contacts", f))).await;
+    assert_eq!(
+        app.api_requests().await - before,
+        2,
+        "one IN query per field"
+    );
+    for (n, a) in answers.iter().enumerate() {
+        let expected = if n % 4 < 3 { 1 } else { 0 };
+        assert_eq!(a["totalResults"], json!(expected), "{}: {a}", filters[n]);
+    }
+    app.stop().await;
+}
