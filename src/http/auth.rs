@@ -1,25 +1,21 @@
 //! Inbound authentication: each connection's bearer tokens or HTTP Basic credentials, and the
-//! admin token. Comparisons take the same time whatever the input, so a token cannot be
-//! guessed byte by byte.
+//! admin token. Comparisons take the same time whatever the contents (the `subtle` crate), so a
+//! token cannot be guessed byte by byte; only its length may show.
 
 use actix_web::http::header;
 use actix_web::HttpRequest;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
+use subtle::ConstantTimeEq;
 
 use crate::inbound::InboundAuth;
 use crate::inbound::TokenIssuer;
 use crate::scim::error::ScimError;
 
-/// Equal-time comparison of two secrets.
+/// Compares two secrets in a time that does not depend on their contents (`subtle`'s reviewed
+/// implementation; two inputs of different lengths differ at once, so only the length may leak).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let mut diff = a.len() ^ b.len();
-    for i in 0..a.len().max(b.len()) {
-        let x = a.get(i).copied().unwrap_or(0);
-        let y = b.get(i).copied().unwrap_or(0);
-        diff |= usize::from(x ^ y);
-    }
-    diff == 0
+    bool::from(a.ct_eq(b))
 }
 
 pub(crate) fn authorization(req: &HttpRequest) -> Option<&str> {
@@ -116,5 +112,9 @@ mod tests {
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"abcd"));
         assert!(!constant_time_eq(b"", b"a"));
+        assert!(constant_time_eq(b"", b""));
+        // A difference in the last byte only, and a prefix of the secret, are still unequal.
+        assert!(!constant_time_eq(b"secret-token-0", b"secret-token-1"));
+        assert!(!constant_time_eq(b"secret-token", b"secret-token-0"));
     }
 }
