@@ -95,6 +95,41 @@ async fn a_body_that_is_not_json_is_refused_with_415() {
 }
 
 #[tokio::test]
+async fn a_content_type_that_only_mentions_json_is_refused_with_415_and_the_json_types_pass_in_any_case(
+) {
+    let app = TestApp::spawn().await;
+    let url = format!("{}/Users", app.scim("contacts"));
+    for ct in [
+        "text/plain; charset=json",
+        "application/jsonx",
+        "application/json-patch+json",
+        "text/json",
+    ] {
+        let body = user("refused@example.com", "Re", "Fused")
+            .to_string()
+            .into_bytes();
+        let res = raw(&app, Method::POST, &url, Some(ct), body).await;
+        assert_scim_error(res, 415, None).await;
+    }
+    assert_eq!(app.contact_count(None).await, 0);
+    for (n, ct) in [
+        Some("APPLICATION/SCIM+JSON; Charset=UTF-8"),
+        Some("application/json;charset=utf-8"),
+        None,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let email = format!("typed{n}@example.com");
+        let body = user(&email, "Ty", "Ped").to_string().into_bytes();
+        let res = raw(&app, Method::POST, &url, ct, body).await;
+        assert_eq!(res.status(), 201, "{ct:?}: {}", res.text().await.unwrap());
+    }
+    assert_eq!(app.contact_count(None).await, 3);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_body_over_256_kib_is_refused_with_413() {
     let app = TestApp::spawn().await;
     let url = format!("{}/Users", app.scim("contacts"));
