@@ -212,6 +212,9 @@ async fn a_forged_or_expired_token_is_refused() {
     );
     let expired = claims(SIGNING, now - 3600);
     assert_scim_error(scim_get(&app, "contacts", &expired).await, 401, None).await;
+    // Signed with the right key, but valid for 30 years: longer than token_lifetime_secs.
+    let everlasting = claims(SIGNING, now + 30 * 365 * 86_400);
+    assert_scim_error(scim_get(&app, "contacts", &everlasting).await, 401, None).await;
     let forged = claims("someone-elses-secret-of-32-characters", now + 600);
     assert_scim_error(scim_get(&app, "contacts", &forged).await, 401, None).await;
     let alg_none = format!(
