@@ -64,16 +64,21 @@ pub fn check_inbound(
             "the bearer token is not valid for this connection",
         ));
     }
-    if let (Some(encoded), Some((user, password))) = (credential(value, "Basic"), &auth.basic) {
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok());
-        if let Some((u, p)) = decoded.as_deref().and_then(|d| d.split_once(':')) {
-            let ok_user = constant_time_eq(u.as_bytes(), user.as_bytes());
-            let ok_pass = constant_time_eq(p.as_bytes(), password.expose_secret().as_bytes());
-            if ok_user && ok_pass {
-                return Ok(());
+    // The answer names what the caller sent, never what the connection is configured with
+    // (Basic or not): a refusal must not tell one connection from another, nor from a name that
+    // is not configured at all (see `AppState::served`).
+    if let Some(encoded) = credential(value, "Basic") {
+        if let Some((user, password)) = &auth.basic {
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok());
+            if let Some((u, p)) = decoded.as_deref().and_then(|d| d.split_once(':')) {
+                let ok_user = constant_time_eq(u.as_bytes(), user.as_bytes());
+                let ok_pass = constant_time_eq(p.as_bytes(), password.expose_secret().as_bytes());
+                if ok_user && ok_pass {
+                    return Ok(());
+                }
             }
         }
         return Err(ScimError::unauthorized(

@@ -70,13 +70,25 @@ pub struct AppState {
 
 impl AppState {
     /// The connection named in the path, after checking the caller's credentials for it.
+    ///
+    /// A name that is not configured fails authentication, whatever the caller sent: it is
+    /// checked against a connection that accepts no credential at all, so the answer is the 401
+    /// a wrong credential gets on a real connection (same status, detail and
+    /// `WWW-Authenticate`). A 404 would let anyone list the connection names by guessing. No
+    /// SCIM caller learns that a name is unknown, since no credential is valid for a connection
+    /// that does not exist; an operator finds the names in the configuration, and
+    /// `POST /admin/connections/{name}/test` (behind the admin token) answers 404 for an
+    /// unknown one.
     fn served(&self, req: &HttpRequest) -> Result<&Served, HttpError> {
         let name = req.match_info().get("connection").unwrap_or_default();
-        let served = self.connections.get(name).ok_or_else(|| {
-            ScimError::not_found(format!(
-                "no connection named '{name}' is configured on this bridge"
-            ))
-        })?;
+        let Some(served) = self.connections.get(name) else {
+            let refused = auth::check_inbound(req, name, &InboundAuth::default(), None)
+                .err()
+                .unwrap_or_else(|| {
+                    ScimError::unauthorized("the bearer token is not valid for this connection")
+                });
+            return Err(refused.into());
+        };
         auth::check_inbound(req, name, &served.inbound, self.issuer.as_ref())?;
         Ok(served)
     }
