@@ -13,7 +13,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::config::{Config, ConnectionConfig};
 use crate::http::{self, AppState, Served};
-use crate::inbound::TokenIssuer;
+use crate::inbound::{FailureThrottle, TokenIssuer};
 use crate::provisioning::Connection;
 use crate::salesforce::{SalesforceClient, SfError};
 
@@ -50,6 +50,7 @@ pub fn app_state(config: &Config) -> Result<AppState, SfError> {
             .as_ref()
             .map(|s| TokenIssuer::new(s.clone(), config.token_lifetime)),
         deadline: config.request_deadline,
+        token_failures: FailureThrottle::new(config.token_backoff),
     })
 }
 

@@ -24,7 +24,7 @@ use futures_util::StreamExt;
 use secrecy::SecretString;
 use serde_json::Value;
 
-use crate::inbound::{InboundAuth, TokenIssuer};
+use crate::inbound::{FailureThrottle, InboundAuth, TokenIssuer};
 use crate::provisioning::Connection;
 use crate::scim::error::ScimError;
 use crate::scim::urn::SCIM_CONTENT_TYPE;
@@ -66,6 +66,8 @@ pub struct AppState {
     pub issuer: Option<TokenIssuer>,
     /// Every SCIM request answers within this time.
     pub deadline: std::time::Duration,
+    /// Failed `POST /oauth/token` attempts per client id (the back-off).
+    pub token_failures: FailureThrottle,
 }
 
 impl AppState {
