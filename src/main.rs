@@ -169,6 +169,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Serve { config, workers } => {
             let cfg = config::load(&config).map_err(|e| e.to_string())?;
             init_logging(cfg.log_format);
+            let signals =
+                startup::Signals::new().map_err(|e| format!("cannot catch signals: {e}"))?;
             let listener = TcpListener::bind(cfg.listen)
                 .map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
             let app = Application::build(&cfg, listener, workers).map_err(|e| e.to_string())?;
@@ -177,7 +179,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 connections = cfg.connections.len(),
                 "scim-bridge listening"
             );
-            app.run_until_stopped().await.map_err(|e| e.to_string())?;
+            app.run_until_signalled(signals)
+                .await
+                .map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
         #[cfg(feature = "demo")]
@@ -187,6 +191,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             token,
         } => {
             init_logging(LogFormat::Text);
+            let signals =
+                startup::Signals::new().map_err(|e| format!("cannot catch signals: {e}"))?;
             let emulator = demo::start_emulator(salesforce_port)
                 .await
                 .map_err(|e| format!("cannot start the Salesforce emulator: {e}"))?;
@@ -198,12 +204,11 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             let app = Application::build(&cfg, listener, Some(2)).map_err(|e| e.to_string())?;
             let bridge_url = format!("http://127.0.0.1:{}", app.port());
             println!("{}", demo::banner(&bridge_url, &sf_url, &token));
-            let handle = app.handle();
-            let server = tokio::spawn(app.run_until_stopped());
-            let _ = tokio::signal::ctrl_c().await;
-            handle.stop(true).await;
-            let _ = server.await;
+            // The bridge first (its requests in flight still reach the emulator), then the
+            // emulator; whatever stopped the bridge, the emulator stops too.
+            let served = app.run_until_signalled(signals).await;
             emulator.stop().await;
+            served.map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -13,7 +13,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::config::{Config, ConnectionConfig};
 use crate::http::{self, AppState, Served};
-use crate::inbound::TokenIssuer;
+use crate::inbound::{FailureThrottle, TokenIssuer};
 use crate::provisioning::Connection;
 use crate::salesforce::{SalesforceClient, SfError};
 
@@ -50,6 +50,7 @@ pub fn app_state(config: &Config) -> Result<AppState, SfError> {
             .as_ref()
             .map(|s| TokenIssuer::new(s.clone(), config.token_lifetime)),
         deadline: config.request_deadline,
+        token_failures: FailureThrottle::new(config.token_backoff),
     })
 }
 
@@ -67,6 +68,9 @@ impl Application {
         workers: Option<usize>,
     ) -> std::io::Result<Application> {
         let state = app_state(config).map_err(std::io::Error::other)?;
+        // In-flight requests answer within the request deadline (see `http::users`); a second
+        // more lets the last answer be written before a graceful stop gives up on a worker.
+        let shutdown_secs = config.request_deadline.as_secs().saturating_add(1);
         let port = listener.local_addr()?.port();
         let data = web::Data::new(state);
         let mut server = HttpServer::new(move || {
@@ -92,6 +96,10 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .configure(http::configure)
         })
+        // Signals are ours to handle (`run_until_signalled`): actix would stop at once on SIGINT
+        // and knows nothing of the demo's emulator.
+        .disable_signals()
+        .shutdown_timeout(shutdown_secs)
         .listen(listener)?;
         if let Some(w) = workers {
             server = server.workers(w.max(1));
@@ -110,7 +118,71 @@ impl Application {
         self.server.handle()
     }
 
+    /// Serves until the server is stopped through its [`handle`](Self::handle).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+
+    /// Serves until one of `signals` (SIGTERM from `docker stop` or Kubernetes, SIGINT from
+    /// Ctrl-C), then stops gracefully: the listener closes at once, idle keep-alive connections
+    /// are closed, and the requests in flight finish (within the request deadline) before this
+    /// returns.
+    pub async fn run_until_signalled(self, mut signals: Signals) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let mut server = std::pin::pin!(self.server);
+        let signal = tokio::select! {
+            stopped = &mut server => return stopped,
+            signal = signals.recv() => signal,
+        };
+        tracing::info!(
+            signal,
+            "stopping: no new connections; finishing the requests in flight"
+        );
+        let ((), stopped) = tokio::join!(handle.stop(true), server);
+        tracing::info!("stopped");
+        stopped
+    }
+}
+
+/// The signals that stop the server: SIGTERM and SIGINT (Ctrl-C only, elsewhere than Unix).
+/// Register them before building the server: from then on a signal is never lost, nor does it
+/// kill the process the default way (which exits with no status code).
+pub struct Signals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    pub fn new() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Signals {
+                term: signal(SignalKind::terminate())?,
+                int: signal(SignalKind::interrupt())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Signals {})
+        }
+    }
+
+    /// The name of the next signal received.
+    pub async fn recv(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.term.recv() => "SIGTERM",
+                _ = self.int.recv() => "SIGINT",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
     }
 }

@@ -169,6 +169,7 @@ pub(super) fn check(raw: RawConfig) -> Result<Config, ConfigError> {
             token_signing_secret,
             token_lifetime: Duration::from_secs(token_lifetime_secs),
             request_deadline: Duration::from_secs(request_deadline_secs),
+            token_backoff: crate::inbound::Backoff::default(),
             connections,
         }),
         _ => Err(ConfigError(c.problems)),

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
-use crate::inbound::InboundAuth;
+use crate::inbound::{Backoff, InboundAuth};
 use crate::provisioning::ConnectionSpec;
 use crate::salesforce::SalesforceSettings;
 
@@ -73,6 +73,9 @@ pub struct Config {
     pub token_lifetime: Duration,
     /// Every SCIM request answers within this time (503 after it), below Entra's 60 s resend.
     pub request_deadline: Duration,
+    /// When `POST /oauth/token` stops checking a client id's secrets after failures. Not a
+    /// configuration key (the default suits every IdP); tests shorten the window.
+    pub token_backoff: Backoff,
     pub connections: Vec<ConnectionConfig>,
 }
 

@@ -1,25 +1,21 @@
 //! Inbound authentication: each connection's bearer tokens or HTTP Basic credentials, and the
-//! admin token. Comparisons take the same time whatever the input, so a token cannot be
-//! guessed byte by byte.
+//! admin token. Comparisons take the same time whatever the contents (the `subtle` crate), so a
+//! token cannot be guessed byte by byte; only its length may show.
 
 use actix_web::http::header;
 use actix_web::HttpRequest;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
+use subtle::ConstantTimeEq;
 
 use crate::inbound::InboundAuth;
 use crate::inbound::TokenIssuer;
 use crate::scim::error::ScimError;
 
-/// Equal-time comparison of two secrets.
+/// Compares two secrets in a time that does not depend on their contents (`subtle`'s reviewed
+/// implementation; two inputs of different lengths differ at once, so only the length may leak).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let mut diff = a.len() ^ b.len();
-    for i in 0..a.len().max(b.len()) {
-        let x = a.get(i).copied().unwrap_or(0);
-        let y = b.get(i).copied().unwrap_or(0);
-        diff |= usize::from(x ^ y);
-    }
-    diff == 0
+    bool::from(a.ct_eq(b))
 }
 
 pub(crate) fn authorization(req: &HttpRequest) -> Option<&str> {
@@ -68,16 +64,21 @@ pub fn check_inbound(
             "the bearer token is not valid for this connection",
         ));
     }
-    if let (Some(encoded), Some((user, password))) = (credential(value, "Basic"), &auth.basic) {
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok());
-        if let Some((u, p)) = decoded.as_deref().and_then(|d| d.split_once(':')) {
-            let ok_user = constant_time_eq(u.as_bytes(), user.as_bytes());
-            let ok_pass = constant_time_eq(p.as_bytes(), password.expose_secret().as_bytes());
-            if ok_user && ok_pass {
-                return Ok(());
+    // The answer names what the caller sent, never what the connection is configured with
+    // (Basic or not): a refusal must not tell one connection from another, nor from a name that
+    // is not configured at all (see `AppState::served`).
+    if let Some(encoded) = credential(value, "Basic") {
+        if let Some((user, password)) = &auth.basic {
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok());
+            if let Some((u, p)) = decoded.as_deref().and_then(|d| d.split_once(':')) {
+                let ok_user = constant_time_eq(u.as_bytes(), user.as_bytes());
+                let ok_pass = constant_time_eq(p.as_bytes(), password.expose_secret().as_bytes());
+                if ok_user && ok_pass {
+                    return Ok(());
+                }
             }
         }
         return Err(ScimError::unauthorized(
@@ -116,5 +117,9 @@ mod tests {
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"abcd"));
         assert!(!constant_time_eq(b"", b"a"));
+        assert!(constant_time_eq(b"", b""));
+        // A difference in the last byte only, and a prefix of the secret, are still unequal.
+        assert!(!constant_time_eq(b"secret-token-0", b"secret-token-1"));
+        assert!(!constant_time_eq(b"secret-token", b"secret-token-0"));
     }
 }

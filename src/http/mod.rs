@@ -24,7 +24,7 @@ use futures_util::StreamExt;
 use secrecy::SecretString;
 use serde_json::Value;
 
-use crate::inbound::{InboundAuth, TokenIssuer};
+use crate::inbound::{FailureThrottle, InboundAuth, TokenIssuer};
 use crate::provisioning::Connection;
 use crate::scim::error::ScimError;
 use crate::scim::urn::SCIM_CONTENT_TYPE;
@@ -66,17 +66,31 @@ pub struct AppState {
     pub issuer: Option<TokenIssuer>,
     /// Every SCIM request answers within this time.
     pub deadline: std::time::Duration,
+    /// Failed `POST /oauth/token` attempts per client id (the back-off).
+    pub token_failures: FailureThrottle,
 }
 
 impl AppState {
     /// The connection named in the path, after checking the caller's credentials for it.
+    ///
+    /// A name that is not configured fails authentication, whatever the caller sent: it is
+    /// checked against a connection that accepts no credential at all, so the answer is the 401
+    /// a wrong credential gets on a real connection (same status, detail and
+    /// `WWW-Authenticate`). A 404 would let anyone list the connection names by guessing. No
+    /// SCIM caller learns that a name is unknown, since no credential is valid for a connection
+    /// that does not exist; an operator finds the names in the configuration, and
+    /// `POST /admin/connections/{name}/test` (behind the admin token) answers 404 for an
+    /// unknown one.
     fn served(&self, req: &HttpRequest) -> Result<&Served, HttpError> {
         let name = req.match_info().get("connection").unwrap_or_default();
-        let served = self.connections.get(name).ok_or_else(|| {
-            ScimError::not_found(format!(
-                "no connection named '{name}' is configured on this bridge"
-            ))
-        })?;
+        let Some(served) = self.connections.get(name) else {
+            let refused = auth::check_inbound(req, name, &InboundAuth::default(), None)
+                .err()
+                .unwrap_or_else(|| {
+                    ScimError::unauthorized("the bearer token is not valid for this connection")
+                });
+            return Err(refused.into());
+        };
         auth::check_inbound(req, name, &served.inbound, self.issuer.as_ref())?;
         Ok(served)
     }
@@ -118,17 +132,35 @@ pub fn scim_response(status: StatusCode, body: &Value) -> HttpResponse {
         .body(body.to_string())
 }
 
-/// Reads a JSON request body: `application/scim+json` or `application/json` (or no type, as
-/// some hand-written clients send), at most [`MAX_BODY_BYTES`].
+/// The request body types accepted (RFC 7644 §3.1 and §8.1).
+const BODY_TYPES: [&str; 2] = [SCIM_CONTENT_TYPE, "application/json"];
+
+/// Whether a `Content-Type` value names one of [`BODY_TYPES`]: the media type before any
+/// parameters (`; charset=utf-8`), compared case-insensitively (RFC 9110 §8.3.1). An empty
+/// value counts as no type at all.
+fn accepted_body_type(value: &[u8]) -> bool {
+    let Ok(value) = std::str::from_utf8(value) else {
+        return false;
+    };
+    let media_type = value.split(';').next().unwrap_or_default().trim();
+    media_type.is_empty()
+        || BODY_TYPES
+            .iter()
+            .any(|t| media_type.eq_ignore_ascii_case(t))
+}
+
+/// Reads a JSON request body: `application/scim+json` or `application/json` (with parameters,
+/// in any case), or no type at all, as some hand-written clients send; anything else is 415.
+/// At most [`MAX_BODY_BYTES`].
 pub async fn json_body(
     req: &HttpRequest,
     mut payload: actix_web::dev::Payload,
 ) -> Result<Value, HttpError> {
     if let Some(ct) = req.headers().get(header::CONTENT_TYPE) {
-        let ct = ct.to_str().unwrap_or_default().to_ascii_lowercase();
-        if !ct.is_empty() && !ct.contains("json") {
+        if !accepted_body_type(ct.as_bytes()) {
             return Err(ScimError::unsupported_media_type(format!(
-                "send the body as application/scim+json or application/json, not '{ct}'"
+                "send the body as application/scim+json or application/json, not '{}'",
+                String::from_utf8_lossy(ct.as_bytes())
             ))
             .into());
         }
@@ -154,4 +186,38 @@ pub async fn json_body(
     serde_json::from_slice(&body).map_err(|e| {
         ScimError::invalid_syntax(format!("the request body is not valid JSON: {e}")).into()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_two_json_media_types_are_accepted_with_any_parameters_and_case() {
+        for ok in [
+            "application/scim+json",
+            "application/json",
+            "application/scim+json; charset=utf-8",
+            "Application/JSON;charset=UTF-8",
+            " APPLICATION/SCIM+JSON ",
+            "",
+        ] {
+            assert!(accepted_body_type(ok.as_bytes()), "{ok:?} was refused");
+        }
+        for refused in [
+            "text/plain; charset=json",
+            "application/jsonx",
+            "application/json-patch+json",
+            "application/x-json",
+            "text/json",
+            "application/xml; type=json",
+            "json",
+        ] {
+            assert!(
+                !accepted_body_type(refused.as_bytes()),
+                "{refused:?} was accepted"
+            );
+        }
+        assert!(!accepted_body_type(b"application/json\xff"));
+    }
 }

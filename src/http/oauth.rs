@@ -2,8 +2,16 @@
 //! authenticate that way (PingOne's "OAuth 2 client credentials" option). The client
 //! authenticates with HTTP Basic (§2.3.1) or `client_id`/`client_secret` in the form body; the
 //! answer is an access token for the client's connection (§5.1), errors as §5.2 describes.
+//!
+//! After repeated wrong secrets for one client id the endpoint backs off
+//! ([`crate::inbound::throttle`]): 429 with `Retry-After` and the error `slow_down` (the code
+//! RFC 8628 §3.5 registered for "ask more slowly"), without checking the secret. Not
+//! `invalid_client`, which would tell an admin who has just fixed the secret that it is still
+//! wrong.
 
-use actix_web::http::header;
+use std::time::{Duration, Instant};
+
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
 use secrecy::ExposeSecret;
@@ -23,6 +31,21 @@ fn oauth_error(status: u16, error: &str, description: &str, basic: bool) -> Http
     }
     tracing::info!(status, error, "token request refused");
     res.json(json!({"error": error, "error_description": description}))
+}
+
+/// The answer while a client id is blocked: 429, `slow_down`, and when to try again (whole
+/// seconds, rounded up).
+fn slow_down(wait: Duration) -> HttpResponse {
+    let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+    let mut res = oauth_error(
+        429,
+        "slow_down",
+        &format!("too many failed attempts for this client; try again in {secs} s"),
+        false,
+    );
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    res
 }
 
 /// The client's credentials: HTTP Basic or form fields. RFC 6749 §2.3.1 has Basic credentials
@@ -95,6 +118,9 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState
             true,
         );
     };
+    if let Err(wait) = state.token_failures.check(&id, Instant::now()) {
+        return slow_down(wait);
+    }
     let connection = state.connections.iter().find_map(|(name, served)| {
         let (cid, csecret) = served.inbound.oauth_client.as_ref()?;
         let id_ok = constant_time_eq(cid.as_bytes(), id.as_bytes());
@@ -104,6 +130,14 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState
         (id_ok && secret_ok).then(|| (name.clone(), csecret.expose_secret().to_string()))
     });
     let Some((connection, client_secret)) = connection else {
+        let configured = state.connections.values().any(|served| {
+            served
+                .inbound
+                .oauth_client
+                .as_ref()
+                .is_some_and(|(cid, _)| constant_time_eq(cid.as_bytes(), id.as_bytes()))
+        });
+        state.token_failures.failed(&id, configured, Instant::now());
         return oauth_error(
             401,
             "invalid_client",
@@ -111,6 +145,7 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState
             basic,
         );
     };
+    state.token_failures.succeeded(&id);
     let Some(access_token) = issuer.issue(&connection, &id, &client_secret) else {
         return oauth_error(500, "server_error", "the token could not be signed", false);
     };

@@ -1,11 +1,14 @@
 //! How IdPs authenticate to the bridge: the credentials each connection accepts
-//! ([`InboundAuth`]) and the access tokens the bridge issues to OAuth clients ([`token`]).
-//! The HTTP layer checks requests against these; the configuration builds them.
+//! ([`InboundAuth`]), the access tokens the bridge issues to OAuth clients
+//! ([`token`]), and the back-off after failed token requests ([`throttle`]). The HTTP layer checks
+//! requests against these; the configuration builds them.
 
+pub mod throttle;
 pub mod token;
 
 use secrecy::SecretString;
 
+pub use throttle::{Backoff, FailureThrottle};
 pub use token::TokenIssuer;
 
 /// How the IdP must authenticate to one connection.

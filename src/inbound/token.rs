@@ -16,6 +16,10 @@ use serde::{Deserialize, Serialize};
 /// The `iss` of every token.
 pub const ISSUER: &str = "scim-bridge";
 
+/// Clock skew tolerated between replicas, on `exp`, on an `iat` in the future and on the
+/// token's lifetime.
+const LEEWAY_SECS: u64 = 30;
+
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     iss: String,
@@ -88,6 +92,12 @@ impl TokenIssuer {
 
     /// Whether `token` is a valid, unexpired token this bridge issued for `connection` to its
     /// current client (`client_id` with `client_secret`).
+    ///
+    /// Beyond the signature and the claims, the token must look like one this bridge issues: it
+    /// lives no longer than `token_lifetime_secs` (`exp - iat`) and was not issued in the
+    /// future, each within [`LEEWAY_SECS`]. So even a token signed with the key (a leaked key, a
+    /// bug in an older release) cannot be valid for years. Lowering `token_lifetime_secs` ends
+    /// the tokens issued with a longer lifetime at once.
     pub fn verify(
         &self,
         token: &str,
@@ -99,10 +109,15 @@ impl TokenIssuer {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[audience(connection)]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_SECS;
         validation.sub = Some(client_id.to_string());
         let key = DecodingKey::from_secret(&self.key(client_id, client_secret));
-        jsonwebtoken::decode::<Claims>(token, &key, &validation).is_ok()
+        let Ok(data) = jsonwebtoken::decode::<Claims>(token, &key, &validation) else {
+            return false;
+        };
+        let Claims { iat, exp, .. } = data.claims;
+        let longest = self.lifetime.as_secs().saturating_add(LEEWAY_SECS);
+        iat <= now().saturating_add(LEEWAY_SECS) && exp.saturating_sub(iat) <= longest
     }
 }
 
@@ -146,22 +161,46 @@ mod tests {
         assert!(!issuer().verify("not-a-jwt", "contacts", "pingone", "s"));
     }
 
-    #[test]
-    fn an_expired_token_is_refused() {
+    /// A token for `pingone` on `contacts`, signed with the issuer's own key for secret `s`.
+    fn signed(iat: u64, exp: u64) -> String {
         let claims = Claims {
             iss: ISSUER.into(),
             sub: "pingone".into(),
             aud: audience("contacts"),
-            iat: now() - 7200,
-            exp: now() - 3600,
+            iat,
+            exp,
             jti: "x".into(),
         };
-        let t = jsonwebtoken::encode(
+        jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
             &claims,
             &EncodingKey::from_secret(&issuer().key("pingone", "s")),
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn an_expired_token_is_refused() {
+        let t = signed(now() - 7200, now() - 3600);
         assert!(!issuer().verify(&t, "contacts", "pingone", "s"));
+    }
+
+    #[test]
+    fn a_correctly_signed_token_that_lives_longer_than_the_configured_lifetime_is_refused() {
+        let now = now();
+        // The lifetime the issuer grants (3600 s) is accepted: the key and claims are right.
+        assert!(issuer().verify(&signed(now, now + 3600), "contacts", "pingone", "s"));
+        let thirty_years = 30 * 365 * 86_400;
+        assert!(!issuer().verify(&signed(now, now + thirty_years), "contacts", "pingone", "s"));
+        assert!(!issuer().verify(&signed(now, now + 3600 + 300), "contacts", "pingone", "s"));
+        // Issued long ago with a long life, still unexpired: refused too.
+        assert!(!issuer().verify(&signed(now - 86_400, now + 600), "contacts", "pingone", "s"));
+    }
+
+    #[test]
+    fn a_token_issued_in_the_future_is_refused_beyond_the_leeway() {
+        let now = now();
+        assert!(issuer().verify(&signed(now + 10, now + 600), "contacts", "pingone", "s"));
+        assert!(!issuer().verify(&signed(now + 600, now + 1200), "contacts", "pingone", "s"));
     }
 }

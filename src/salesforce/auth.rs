@@ -468,21 +468,115 @@ pub(crate) fn normalise_base_url(s: &str) -> Option<String> {
     Some(trimmed.to_string())
 }
 
-/// Saves a rotated refresh token over the configured `refresh_token_file` (write to a
-/// temporary file beside it, then rename, so a crash never leaves half a token). Without this,
-/// a restart would offer the rotated-out token, and Salesforce revokes the whole chain when a
+/// Saves a rotated refresh token over the configured `refresh_token_file`. Without this, a
+/// restart would offer the rotated-out token, and Salesforce revokes the whole chain when a
 /// rotated-out token is reused. A failure is logged (without the token), not fatal: the token
 /// in memory still works until the process stops.
 fn save_refresh_token(path: &std::path::Path, token: &SecretString) {
-    let tmp = path.with_extension("rotating");
-    let written =
-        std::fs::write(&tmp, token.expose_secret()).and_then(|()| std::fs::rename(&tmp, path));
-    match written {
+    match write_secret_file(path, token.expose_secret().as_bytes()) {
         Ok(()) => tracing::info!(file = %path.display(), "saved the rotated refresh token"),
         Err(e) => tracing::warn!(
             file = %path.display(),
             error = %e,
             "could not save the rotated refresh token; a restart would reuse the old one"
         ),
+    }
+}
+
+/// Replaces the secret file `path` with `contents`, atomically: the secret goes to a new file
+/// with a random name in the same directory (created exclusively, so nobody can have planted or
+/// opened it first, and readable by the owner only from its first byte), is synced, gets the
+/// original file's mode (0600 when there is none), and is renamed over the original. A crash
+/// leaves either the old or the new secret, never half of one, and the secret is never readable
+/// by anyone the original file did not allow.
+pub(crate) fn write_secret_file(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        std::fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o7777)
+            .unwrap_or(0o600)
+    };
+    let written = options.open(&tmp).and_then(|mut file| {
+        file.write_all(contents)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // Set explicitly: the mode given at creation is narrowed by the umask.
+            file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        }
+        file.sync_all()
+    });
+    let renamed = written.and_then(|()| std::fs::rename(&tmp, path));
+    if renamed.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    renamed
+}
+
+#[cfg(test)]
+#[cfg(unix)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn dir(name: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!(
+            "scim-bridge-secret-{name}-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn mode(path: &std::path::Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+    }
+
+    #[test]
+    fn a_rewritten_secret_file_keeps_its_mode_and_leaves_no_temporary_file() {
+        for original in [0o600, 0o640] {
+            let d = dir("mode");
+            let file = d.join("refresh-token");
+            std::fs::write(&file, "old").unwrap();
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(original)).unwrap();
+            write_secret_file(&file, b"new").unwrap();
+            assert_eq!(std::fs::read_to_string(&file).unwrap(), "new");
+            assert_eq!(mode(&file), original, "mode {original:o} was not kept");
+            let names: Vec<_> = std::fs::read_dir(&d)
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(names, vec![std::ffi::OsString::from("refresh-token")]);
+        }
+    }
+
+    #[test]
+    fn a_new_secret_file_is_readable_by_its_owner_only() {
+        let d = dir("new");
+        let file = d.join("refresh-token");
+        write_secret_file(&file, b"first").unwrap();
+        assert_eq!(mode(&file), 0o600);
+    }
+
+    #[test]
+    fn a_secret_file_that_cannot_be_written_is_an_error_and_leaves_nothing_behind() {
+        let d = dir("missing");
+        let file = d.join("no-such-dir").join("refresh-token");
+        assert!(write_secret_file(&file, b"x").is_err());
+        assert_eq!(std::fs::read_dir(&d).unwrap().count(), 0);
     }
 }

@@ -272,3 +272,150 @@ async fn serve_logs_requests_and_salesforce_calls_but_never_a_secret_or_token() 
     }
     app.stop().await;
 }
+
+/// Sends a signal (`TERM`, `INT`) to a child process with `kill(1)`.
+fn send_signal(child: &std::process::Child, signal: &str) {
+    let status = Command::new("kill")
+        .args([format!("-{signal}"), child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{signal} failed");
+}
+
+/// The child's exit code once it exits, or `None` (and the child killed) after `limit`.
+async fn exit_code_within(child: &mut std::process::Child, limit: Duration) -> Option<i32> {
+    let started = std::time::Instant::now();
+    while started.elapsed() < limit {
+        if let Some(status) = child.try_wait().unwrap() {
+            // `None` when a signal ended it: the signal was not handled.
+            return Some(status.code().unwrap_or(-1));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+async fn wait_for_health(base: &str) {
+    let http = reqwest::Client::new();
+    for _ in 0..200 {
+        if http.get(format!("{base}/healthz")).send().await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{base} did not start");
+}
+
+#[tokio::test]
+async fn serve_stops_on_sigterm_or_ctrl_c_after_answering_the_request_in_flight_and_exits_0() {
+    let app = TestApp::spawn().await;
+    for signal in ["TERM", "INT"] {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = temp_dir(&format!("sig{signal}"));
+        let path = dir.join("config.toml");
+        std::fs::write(
+            &path,
+            config_text(
+                &format!("127.0.0.1:{port}"),
+                app.sf.base_url(),
+                &EmulatorConfig::default().client_secret,
+            ),
+        )
+        .unwrap();
+        let mut child = Command::new(BIN)
+            .args(["serve", "--config", &path.display().to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        wait_for_health(&base).await;
+        // Salesforce takes 1.5 s to answer the list's query: the request is in flight at the
+        // signal.
+        let slow = app
+            .sf_fault(
+                serde_json::json!({"delay_ms": 1500, "count": 1, "method": "GET", "path": "/query"}),
+            )
+            .await;
+        let in_flight = tokio::spawn(
+            reqwest::Client::new()
+                .get(format!("{base}/scim/v2/contacts/Users?count=1"))
+                .bearer_auth(INBOUND)
+                .send(),
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        send_signal(&child, signal);
+        let code = exit_code_within(&mut child, Duration::from_secs(10)).await;
+        let answered = in_flight.await.unwrap();
+        assert_eq!(app.sf_fired(slow).await, 1, "the request was not in flight");
+        let answered = answered
+            .unwrap_or_else(|e| panic!("the request in flight at SIG{signal} was dropped: {e}"));
+        assert_eq!(answered.status(), 200, "SIG{signal}");
+        assert_eq!(
+            code,
+            Some(0),
+            "serve did not exit 0 within 10 s of SIG{signal}"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn demo_stops_with_its_emulator_on_sigterm_or_ctrl_c_and_exits_0() {
+    for signal in ["TERM", "INT"] {
+        let mut child = Command::new(BIN)
+            .args(["demo", "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // The banner names the bridge's URL; the rest of stdout (logs) is drained.
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let _ = tx.send(line);
+            }
+        });
+        let bridge = loop {
+            let line = rx
+                .recv_timeout(Duration::from_secs(20))
+                .expect("the demo prints its banner");
+            if let Some(url) = line
+                .trim()
+                .strip_prefix("Contacts:")
+                .and_then(|u| u.trim().strip_suffix("/scim/v2/contacts"))
+            {
+                break url.to_string();
+            }
+        };
+        wait_for_health(&bridge).await;
+        // A request through to the emulator: both servers now hold idle keep-alive connections
+        // (this client's, and the bridge's to Salesforce), which must not hold the stop up.
+        let http = reqwest::Client::new();
+        let res = http
+            .get(format!("{bridge}/scim/v2/contacts/Users"))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        send_signal(&child, signal);
+        let code = exit_code_within(&mut child, Duration::from_secs(10)).await;
+        drop(http);
+        // Exiting at all means the emulator (in the same process) stopped too, without hanging.
+        assert_eq!(
+            code,
+            Some(0),
+            "demo did not exit 0 within 10 s of SIG{signal}"
+        );
+    }
+}

@@ -95,6 +95,41 @@ async fn a_body_that_is_not_json_is_refused_with_415() {
 }
 
 #[tokio::test]
+async fn a_content_type_that_only_mentions_json_is_refused_with_415_and_the_json_types_pass_in_any_case(
+) {
+    let app = TestApp::spawn().await;
+    let url = format!("{}/Users", app.scim("contacts"));
+    for ct in [
+        "text/plain; charset=json",
+        "application/jsonx",
+        "application/json-patch+json",
+        "text/json",
+    ] {
+        let body = user("refused@example.com", "Re", "Fused")
+            .to_string()
+            .into_bytes();
+        let res = raw(&app, Method::POST, &url, Some(ct), body).await;
+        assert_scim_error(res, 415, None).await;
+    }
+    assert_eq!(app.contact_count(None).await, 0);
+    for (n, ct) in [
+        Some("APPLICATION/SCIM+JSON; Charset=UTF-8"),
+        Some("application/json;charset=utf-8"),
+        None,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let email = format!("typed{n}@example.com");
+        let body = user(&email, "Ty", "Ped").to_string().into_bytes();
+        let res = raw(&app, Method::POST, &url, ct, body).await;
+        assert_eq!(res.status(), 201, "{ct:?}: {}", res.text().await.unwrap());
+    }
+    assert_eq!(app.contact_count(None).await, 3);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_body_over_256_kib_is_refused_with_413() {
     let app = TestApp::spawn().await;
     let url = format!("{}/Users", app.scim("contacts"));
@@ -312,7 +347,7 @@ async fn non_integer_start_index_or_count_is_invalid_value_and_odd_integers_are_
 }
 
 #[tokio::test]
-async fn unknown_routes_and_connections_are_scim_404s() {
+async fn unknown_routes_are_scim_404s() {
     let app = TestApp::spawn().await;
     for url in [
         format!("{}/nope", app.address),
@@ -330,24 +365,6 @@ async fn unknown_routes_and_connections_are_scim_404s() {
             "{url}: {err}"
         );
     }
-    for path in [
-        "/Users",
-        "/Users/003000000000001AAA",
-        "/ServiceProviderConfig",
-    ] {
-        let res = app
-            .http
-            .get(format!("{}/scim/v2/nope{path}", app.address))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap();
-        let err = assert_scim_error(res, 404, None).await;
-        assert!(
-            err["detail"].as_str().unwrap().contains("'nope'"),
-            "{path}: {err}"
-        );
-    }
     // Unknown users, even `/Users/0` (Okta's probe), are a resource 404, not a route 404.
     for id in ["0", "003000000000001AAA", "00Q000000000001AAA", "not-an-id"] {
         let res = app.get("contacts", &format!("/Users/{id}")).await;
@@ -358,6 +375,89 @@ async fn unknown_routes_and_connections_are_scim_404s() {
         );
     }
     app.stop().await;
+}
+
+/// Status, `WWW-Authenticate`, `Content-Type` and body of an answer, to compare two answers.
+async fn answer(res: Response) -> (u16, Option<String>, Option<String>, Value) {
+    let header = |name: &str| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let (www, ct) = (header("www-authenticate"), header("content-type"));
+    (res.status().as_u16(), www, ct, res.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn an_unknown_connection_is_answered_exactly_like_a_wrong_credential_on_a_real_one() {
+    // Basic on `leads` too, so a refused Basic login on a connection that has one is compared.
+    let app = TestApp::spawn_with(|t| {
+        format!("{t}basic_username = \"pingone\"\nbasic_password = \"a-basic-password-0123\"\n")
+    })
+    .await;
+    let credentials: [(&str, Option<String>); 5] = [
+        ("no Authorization header", None),
+        (
+            "a wrong bearer token",
+            Some("Bearer not-the-token-0123456789".into()),
+        ),
+        (
+            "wrong Basic credentials",
+            Some(format!("Basic {}", b64("pingone:wrong"))),
+        ),
+        ("an unknown scheme", Some("Digest username=\"x\"".into())),
+        ("an empty bearer", Some("Bearer ".into())),
+    ];
+    for (what, auth) in &credentials {
+        for path in [
+            "/Users",
+            "/Users/003000000000001AAA",
+            "/ServiceProviderConfig",
+            "/Schemas",
+        ] {
+            let mut answers = Vec::new();
+            for conn in ["contacts", "leads", "nope"] {
+                let mut req = app.http.get(format!("{}{path}", app.scim(conn)));
+                if let Some(a) = auth {
+                    req = req.header("Authorization", a);
+                }
+                answers.push(answer(req.send().await.unwrap()).await);
+            }
+            assert_eq!(
+                answers[0].0, 401,
+                "{what} on contacts{path}: {:?}",
+                answers[0]
+            );
+            assert!(answers[0].1.is_some(), "no WWW-Authenticate");
+            for (conn, a) in ["leads", "nope"].iter().zip(&answers[1..]) {
+                assert_eq!(
+                    a, &answers[0],
+                    "{what} on {conn}{path} differs from contacts"
+                );
+            }
+        }
+    }
+    // A credential valid on every real connection does not make an unknown name exist either.
+    let res = app
+        .http
+        .post(format!("{}/Users", app.scim("nope")))
+        .bearer_auth(TOKEN)
+        .header("Content-Type", SCIM)
+        .body(user("ghost@example.com", "Gh", "Ost").to_string())
+        .send()
+        .await
+        .unwrap();
+    let (status, www, _, body) = answer(res).await;
+    assert_eq!((status, www.is_some()), (401, true), "{body}");
+    assert!(!body.to_string().contains("nope"), "{body}");
+    assert_eq!(app.contact_count(None).await, 0);
+    app.stop().await;
+}
+
+fn b64(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(s)
 }
 
 #[tokio::test]

@@ -56,13 +56,24 @@ impl TestApp {
         emulator: EmulatorConfig,
         edit: impl FnOnce(String) -> String,
     ) -> TestApp {
+        Self::spawn_tuned(emulator, edit, |_| {}).await
+    }
+
+    /// As [`Self::spawn_custom`], with the validated configuration changed before the bridge
+    /// starts (for settings that are not configuration keys, such as the token back-off).
+    pub async fn spawn_tuned(
+        emulator: EmulatorConfig,
+        edit: impl FnOnce(String) -> String,
+        tune: impl FnOnce(&mut Config),
+    ) -> TestApp {
         init_logs();
         let sf = salesforce_emulator::spawn(emulator)
             .await
             .expect("emulator starts");
         let text = edit(demo::demo_config_text("127.0.0.1:0", sf.base_url(), TOKEN));
-        let cfg: Config = Config::from_raw(config::parse_raw(&text).expect("toml parses"))
+        let mut cfg: Config = Config::from_raw(config::parse_raw(&text).expect("toml parses"))
             .unwrap_or_else(|e| panic!("test config is invalid: {e}"));
+        tune(&mut cfg);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let app = Application::build(&cfg, listener, Some(1)).expect("bridge builds");
         let address = format!("http://127.0.0.1:{}", app.port());

@@ -15,7 +15,12 @@ async fn spawn() -> TestApp {
 }
 
 async fn spawn_with_secret(secret: &'static str) -> TestApp {
-    TestApp::spawn_with(move |t| {
+    TestApp::spawn_with(with_oauth_client(secret)).await
+}
+
+/// The TOML edit that gives `contacts` the OAuth client `CLIENT` with `secret`.
+fn with_oauth_client(secret: &'static str) -> impl FnOnce(String) -> String {
+    move |t| {
         let t = t.replacen(
             &format!("bearer_tokens = [\"{TOKEN}\"]"),
             &format!(
@@ -24,8 +29,7 @@ async fn spawn_with_secret(secret: &'static str) -> TestApp {
             1,
         );
         format!("token_signing_secret = \"{SIGNING}\"\n{t}")
-    })
-    .await
+    }
 }
 
 async fn token_request(
@@ -212,6 +216,9 @@ async fn a_forged_or_expired_token_is_refused() {
     );
     let expired = claims(SIGNING, now - 3600);
     assert_scim_error(scim_get(&app, "contacts", &expired).await, 401, None).await;
+    // Signed with the right key, but valid for 30 years: longer than token_lifetime_secs.
+    let everlasting = claims(SIGNING, now + 30 * 365 * 86_400);
+    assert_scim_error(scim_get(&app, "contacts", &everlasting).await, 401, None).await;
     let forged = claims("someone-elses-secret-of-32-characters", now + 600);
     assert_scim_error(scim_get(&app, "contacts", &forged).await, 401, None).await;
     let alg_none = format!(
@@ -289,5 +296,95 @@ async fn a_secret_with_plus_and_percent_works_in_raw_http_basic_as_in_the_form()
     )
     .await;
     assert_eq!(form.status(), 200);
+    app.stop().await;
+}
+
+async fn with_secret(app: &TestApp, id: &str, secret: &str) -> reqwest::Response {
+    token_request(
+        app,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", id),
+            ("client_secret", secret),
+        ],
+        None,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn after_five_wrong_secrets_even_the_right_one_is_refused_with_429_until_the_window_ends() {
+    let window = std::time::Duration::from_millis(1500);
+    let app = TestApp::spawn_tuned(
+        scim_bridge::demo::emulator_config(),
+        with_oauth_client(SECRET),
+        |cfg| {
+            cfg.token_backoff = scim_bridge::inbound::Backoff {
+                max_failures: 5,
+                window,
+            }
+        },
+    )
+    .await;
+    for attempt in 1..=5 {
+        let res = with_secret(&app, CLIENT, &format!("guess-{attempt}")).await;
+        assert_eq!(res.status(), 401, "guess {attempt}");
+    }
+    let started = std::time::Instant::now();
+    let res = with_secret(&app, CLIENT, SECRET).await;
+    assert_eq!(res.status(), 429);
+    // The rest of the 1.5 s block, in whole seconds rounded up.
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry), "Retry-After {retry}");
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "slow_down", "{body}");
+    assert!(body.get("access_token").is_none());
+    // HTTP Basic is the same client id: refused too. Another client id is not blocked.
+    let res = token_request(
+        &app,
+        &[("grant_type", "client_credentials")],
+        Some((CLIENT, SECRET)),
+    )
+    .await;
+    assert_eq!(res.status(), 429);
+    assert_eq!(with_secret(&app, "someone-else", "x").await.status(), 401);
+    // Once the window is over, the right secret works again.
+    tokio::time::sleep(
+        window.saturating_sub(started.elapsed()) + std::time::Duration::from_millis(100),
+    )
+    .await;
+    let res = with_secret(&app, CLIENT, SECRET).await;
+    assert_eq!(res.status(), 200);
+    let token: Value = res.json().await.unwrap();
+    let res = scim_get(&app, "contacts", token["access_token"].as_str().unwrap()).await;
+    assert_eq!(res.status(), 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_unconfigured_client_id_is_blocked_exactly_like_a_real_one() {
+    let app = spawn().await;
+    for id in [CLIENT, "no-such-client"] {
+        for attempt in 1..=5 {
+            assert_eq!(
+                with_secret(&app, id, "wrong").await.status(),
+                401,
+                "{id} {attempt}"
+            );
+        }
+        let res = with_secret(&app, id, SECRET).await;
+        assert_eq!(res.status(), 429, "{id}");
+        let retry: u64 = res.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((59..=60).contains(&retry), "{id}: Retry-After {retry}");
+    }
     app.stop().await;
 }

@@ -308,3 +308,52 @@ async fn a_rotated_refresh_token_is_saved_to_its_file_so_a_restarted_bridge_cont
     handle.stop(false).await;
     app.stop().await;
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_rotated_refresh_token_file_stays_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir =
+        std::env::temp_dir().join(format!("scim-bridge-rotation-mode-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("refresh-token");
+    let root = EmulatorConfig::default().refresh_token;
+    std::fs::write(&file, format!("{root}\n")).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let path = file.display().to_string();
+    let app = TestApp::spawn_custom(
+        EmulatorConfig {
+            rotate_refresh_tokens: true,
+            ..demo::emulator_config()
+        },
+        move |t| {
+            t.replacen(
+                &format!("refresh_token = \"{root}\""),
+                &format!("refresh_token_file = {path:?}"),
+                1,
+            )
+        },
+    )
+    .await;
+    app.create_user("contacts", user("mode@example.com", "Mode", "Kept"))
+        .await;
+    let saved = std::fs::read_to_string(&file).unwrap();
+    assert_ne!(
+        saved.trim(),
+        EmulatorConfig::default().refresh_token,
+        "no rotation happened"
+    );
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the token file is now {mode:o}");
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["refresh-token".to_string()],
+        "left behind: {names:?}"
+    );
+    app.stop().await;
+}
