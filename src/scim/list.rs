@@ -19,6 +19,9 @@ use super::filter::{parse_filter, Filter};
 use super::patch::check_schemas;
 use super::urn;
 
+/// The most names `attributes` or `excludedAttributes` may list.
+pub const MAX_ATTRIBUTE_NAMES: usize = 200;
+
 /// A list or search request, after defaults (§3.4.2.4: `startIndex` defaults to 1).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListQuery {
@@ -74,7 +77,7 @@ impl ListQuery {
                 None => {}
             }
         }
-        Ok(q)
+        q.check_attribute_counts()
     }
 
     /// Parses a SearchRequest body (`POST /Users/.search`, RFC 7644 §3.4.3). `schemas`, when
@@ -137,7 +140,25 @@ impl ListQuery {
                 None => {}
             }
         }
-        Ok(q)
+        q.check_attribute_counts()
+    }
+
+    /// Refuses more attribute names than any User has (with sub-attributes and the extension
+    /// URN forms well below [`MAX_ATTRIBUTE_NAMES`]): thousands of them would only make every
+    /// projection slow (a request that ties up a worker).
+    fn check_attribute_counts(self) -> Result<Self, ScimError> {
+        for (param, names) in [
+            ("attributes", &self.attributes),
+            ("excludedAttributes", &self.excluded_attributes),
+        ] {
+            if names.len() > MAX_ATTRIBUTE_NAMES {
+                return Err(ScimError::invalid_value(format!(
+                    "\"{param}\" names {} attributes; at most {MAX_ATTRIBUTE_NAMES} are accepted (a User has fewer)",
+                    names.len()
+                )));
+            }
+        }
+        Ok(self)
     }
 
     /// The page size to use: the requested `count` capped at `max_results`, or `max_results`

@@ -939,3 +939,52 @@ async fn every_answer_carries_a_request_id_for_the_logs() {
     assert_ne!(ids[0], ids[1]);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn thousands_of_attribute_names_are_refused_at_once_and_the_bridge_keeps_answering() {
+    let app = TestApp::spawn().await;
+    let id = app
+        .create_user("contacts", user("many@example.com", "Ma", "Ny"))
+        .await;
+    let names: Vec<String> = (0..3000).map(|i| format!("{ENTERPRISE}:attr{i}")).collect();
+    let body = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        "excludedAttributes": names,
+    });
+    let started = std::time::Instant::now();
+    let (a, b, health) = tokio::join!(
+        app.post("contacts", "/Users/.search", body.clone()),
+        app.post("contacts", "/Users/.search", body),
+        app.http.get(format!("{}/healthz", app.address)).send(),
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(health.unwrap().status(), 200);
+    for res in [a, b] {
+        let err = assert_scim_error(res, 400, Some("invalidValue")).await;
+        assert!(
+            err["detail"].as_str().unwrap().contains("at most 200"),
+            "{err}"
+        );
+    }
+    // The same cap on a GET's query parameters; a sensible list still works.
+    let query = format!(
+        "/Users/{id}?attributes={}",
+        (0..300)
+            .map(|i| format!("a{i}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    assert_scim_error(app.get("contacts", &query).await, 400, Some("invalidValue")).await;
+    let res = app
+        .get(
+            "contacts",
+            &format!("/Users/{id}?excludedAttributes=emails,title"),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    app.stop().await;
+}
