@@ -135,6 +135,9 @@ pub fn into_scim(e: SfError, connection: &str, mapping: &Mapping, subject: &str)
                 ))
                 .with_retry_after(retry_after)
             }
+            SfError::Refused(Refusal::QueryTooLong(len)) => ScimError::invalid_filter(format!(
+                "this filter makes a Salesforce query of {len} characters, more than one request can carry: split it into shorter filters"
+            )),
             SfError::Refused(Refusal::ForeignLocator) => {
                 tracing::error!(connection, error = %loggable(&e), "Salesforce answered a cursor the bridge will not follow");
                 ScimError::bad_gateway("Salesforce answered something the bridge did not expect; see the bridge's log")

@@ -134,14 +134,24 @@ impl Connection {
 
     /// `userName`, which every User has (RFC 7643 §4.1.1) and the key field holds.
     fn required_user_name(&self, view: &View, what: &str) -> Result<String> {
-        self.mapping()
+        let user_name = self
+            .mapping()
             .user_name(view)
             .map(str::to_string)
             .ok_or_else(|| {
                 ScimError::invalid_value(format!(
                     "'userName' is required to {what} (RFC 7643 §4.1.1)"
                 ))
-            })
+            })?;
+        // The key field is a Text(255): a longer userName cannot be kept (nor queried).
+        if user_name.chars().count() > MAX_USER_NAME_CHARS {
+            return Err(ScimError::invalid_value(format!(
+                "'userName' is {} characters long; the key field {} holds at most {MAX_USER_NAME_CHARS}",
+                user_name.chars().count(),
+                self.mapping().key
+            )));
+        }
+        Ok(user_name)
     }
 
     /// The match field and value a create may adopt a record by, when the request has one.
@@ -457,6 +467,9 @@ impl Connection {
         }
     }
 }
+
+/// The longest userName: the key field is a Text(255) (the longest External ID text field).
+const MAX_USER_NAME_CHARS: usize = 255;
 
 /// How [`Connection::write_changes`] treats what the request leaves out.
 #[derive(Clone, Copy, PartialEq, Eq)]

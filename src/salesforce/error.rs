@@ -66,6 +66,10 @@ pub enum Refusal {
     /// it could send the access token elsewhere.
     #[error("the next-records URL is not a query locator path of this instance")]
     ForeignLocator,
+    /// A query longer than Salesforce's request URI accepts (about 16 KB): sending it could
+    /// only fail, and resending it would fail again.
+    #[error("the query is {0} characters long, more than one Salesforce request URI holds")]
+    QueryTooLong(usize),
     /// The org's daily API allowance is down to the reserve the bridge leaves to the rest of
     /// the org (`Sforce-Limit-Info`): nothing is sent until the next probe.
     #[error("the org has used {used} of its {limit} daily API requests; the last {reserve} are kept for the rest of the org")]

@@ -21,6 +21,10 @@ use super::wire::{decode, strip_attributes, RawQueryPage, Record};
 /// Options Header", REST API Developer Guide).
 pub const BATCH_SIZE_RANGE: (u32, u32) = (200, 2000);
 
+/// The longest SOQL text sent in a `GET /query` URL: Salesforce refuses request URIs beyond
+/// about 16,384 bytes ("REST API Developer Guide: URI length"), and encoding grows the text.
+pub const MAX_SOQL_CHARS: usize = 10_000;
+
 /// How many matches a match look-up reads: one to use, one to know it was not the only one.
 const MATCH_LIMIT: u32 = 2;
 
@@ -145,6 +149,10 @@ impl SalesforceClient {
             });
         }
         let soql = select.to_soql();
+        // Percent-encoding can triple a character; stay inside ~16 KB of URI.
+        if soql.len() > MAX_SOQL_CHARS {
+            return Err(SfError::Refused(Refusal::QueryTooLong(soql.len())));
+        }
         tracing::debug!(object, soql = %soql, "SOQL query");
         let mut call = Call::new(
             Method::GET,

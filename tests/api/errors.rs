@@ -988,3 +988,36 @@ async fn thousands_of_attribute_names_are_refused_at_once_and_the_bridge_keeps_a
     assert_eq!(res.status(), 200);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn over_long_input_is_a_400_before_any_salesforce_call() {
+    let app = TestApp::spawn().await;
+    let before = app.api_requests().await;
+    let long = format!("{}@example.com", "x".repeat(4_100));
+    let res = app
+        .post("contacts", "/Users", user(&long, "Lo", "Ng"))
+        .await;
+    let err = assert_scim_error(res, 400, Some("invalidValue")).await;
+    assert!(
+        err["detail"].as_str().unwrap().contains("at most 255"),
+        "{err}"
+    );
+    // A filter whose query would not fit in one Salesforce request URI.
+    let filter = (0..200)
+        .map(|i| format!("title eq \"{}{i}\"", "t".repeat(60)))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let url = reqwest::Url::parse_with_params(
+        &format!("{}/Users", app.scim("contacts")),
+        &[("filter", filter.as_str())],
+    )
+    .unwrap();
+    let res = app.http.get(url).bearer_auth(TOKEN).send().await.unwrap();
+    let err = assert_scim_error(res, 400, Some("invalidFilter")).await;
+    assert!(
+        err["detail"].as_str().unwrap().contains("split it"),
+        "{err}"
+    );
+    assert_eq!(app.api_requests().await, before, "nothing was sent");
+    app.stop().await;
+}
