@@ -93,7 +93,7 @@ impl Application {
                         Ok(res)
                     }
                 })
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<http::logging::QuietRootSpan>::new())
                 .configure(http::configure)
         })
         // Signals are ours to handle (`run_until_signalled`): actix would stop at once on SIGINT

@@ -12,12 +12,24 @@ use crate::scim::error::ScimError;
 use crate::scim::urn::SCIM_CONTENT_TYPE;
 
 /// A SCIM error on its way out.
-#[derive(Debug)]
 pub struct HttpError(pub ScimError);
+
+/// Status and `scimType` only: the request logger prints errors with `Debug`, and a detail can
+/// quote what Salesforce refused (a person's data). The detail is logged at `debug`.
+impl std::fmt::Debug for HttpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "HttpError({} {})",
+            self.0.status,
+            self.0.scim_type.map(|t| t.as_str()).unwrap_or("-")
+        )
+    }
+}
 
 impl std::fmt::Display for HttpError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)
+        std::fmt::Debug::fmt(self, f)
     }
 }
 
@@ -59,9 +71,16 @@ impl ResponseError for HttpError {
             _ => {}
         }
         if self.0.status >= 500 {
-            tracing::warn!(status = self.0.status, detail = %self.0.detail, "request failed");
+            // The detail may quote what Salesforce refused (a person's data): debug only.
+            tracing::warn!(status = self.0.status, "request failed");
+            tracing::debug!(detail = %self.0.detail, "request failed");
         } else {
-            tracing::info!(status = self.0.status, detail = %self.0.detail, "request refused");
+            tracing::info!(
+                status = self.0.status,
+                scim_type = self.0.scim_type.map(|t| t.as_str()).unwrap_or("-"),
+                "request refused"
+            );
+            tracing::debug!(detail = %self.0.detail, "request refused");
         }
         res.body(self.0.to_json().to_string())
     }

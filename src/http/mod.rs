@@ -10,6 +10,7 @@ pub mod admin;
 pub mod auth;
 pub mod discovery;
 pub mod error;
+pub mod logging;
 pub mod oauth;
 pub mod routes;
 pub mod users;

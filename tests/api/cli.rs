@@ -419,3 +419,140 @@ async fn demo_stops_with_its_emulator_on_sigterm_or_ctrl_c_and_exits_0() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_logs_at_info_hold_no_email_address_token_or_secret() {
+    let mut child = Command::new(BIN)
+        .args(["demo", "--port", "0"])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line);
+        }
+    });
+    let mut banner = Vec::new();
+    let bridge = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the demo prints its banner");
+        banner.push(line.clone());
+        if let Some(url) = line
+            .trim()
+            .strip_prefix("Contacts:")
+            .and_then(|u| u.trim().strip_suffix("/scim/v2/contacts"))
+        {
+            break url.to_string();
+        }
+    };
+    // The rest of the banner (its curl examples quote an example address) is not log output.
+    while let Ok(line) = rx.recv_timeout(Duration::from_millis(300)) {
+        if line.contains("Press Ctrl-C") {
+            break;
+        }
+    }
+    wait_for_health(&bridge).await;
+    let http = reqwest::Client::new();
+    let scim = format!("{bridge}/scim/v2/contacts");
+    let send = |req: reqwest::RequestBuilder| async move { req.send().await.unwrap().status() };
+    // A create, the look-up of it by email in the query string, a refused email (Salesforce's
+    // message quotes it), a PATCH, a delete, and a secret misplaced in a query string.
+    let created = http
+        .post(format!("{scim}/Users"))
+        .bearer_auth(TOKEN)
+        .header("Content-Type", SCIM)
+        .body(user("private.person@example.com", "Private", "Person").to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let id = created.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut bad = user("refused@example.com", "Re", "Fused");
+    bad["emails"][0]["value"] = Value::String("not an email@@example.com".into());
+    assert_eq!(
+        send(
+            http.post(format!("{scim}/Users"))
+                .bearer_auth(TOKEN)
+                .header("Content-Type", SCIM)
+                .body(bad.to_string())
+        )
+        .await,
+        400
+    );
+    assert_eq!(
+        send(
+            http.get(format!(
+                "{scim}/Users?filter=userName%20eq%20%22private.person%40example.com%22"
+            ))
+            .bearer_auth(TOKEN)
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        send(
+            http.patch(format!("{scim}/Users/{id}"))
+                .bearer_auth(TOKEN)
+                .header("Content-Type", SCIM)
+                .body(
+                    patch_ops(serde_json::json!([
+                        {"op": "replace", "path": "emails[type eq \"work\"].value", "value": "new.private@example.com"}
+                    ]))
+                    .to_string()
+                )
+        )
+        .await,
+        200
+    );
+    send(http.delete(format!("{scim}/Users/{id}")).bearer_auth(TOKEN)).await;
+    send(http.post(format!(
+        "{bridge}/oauth/token?grant_type=client_credentials&client_id=x&client_secret=top-secret-value-123"
+    )))
+    .await;
+    send(
+        http.get(format!("{scim}/Users"))
+            .bearer_auth("wrong-token-0123456789"),
+    )
+    .await;
+    send_signal(&child, "TERM");
+    assert_eq!(
+        exit_code_within(&mut child, Duration::from_secs(10)).await,
+        Some(0)
+    );
+    let mut logs: Vec<String> = rx.try_iter().collect();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    logs.extend(stderr.lines().map(str::to_string));
+    assert!(
+        logs.iter().any(|l| l.contains("HTTP request")),
+        "the test read the request logs: {logs:?}"
+    );
+    for line in &logs {
+        for secret in [
+            "@example.com",
+            "private.person",
+            "top-secret-value",
+            "wrong-token",
+            TOKEN,
+            "demo-client-secret",
+            "demo-refresh-token",
+        ] {
+            assert!(!line.contains(secret), "{secret} logged: {line}");
+        }
+    }
+}
