@@ -785,6 +785,13 @@ fn bare_value(w: &str) -> Option<CompValue> {
     if looks_like_json_number(w) {
         // A number too large for f64 is kept as text rather than rejected.
         if let Ok(n) = serde_json::from_str::<Number>(w) {
+            // serde_json reads floats on a best-effort basis (one unit in the last place off at
+            // times: its `float_roundtrip` feature is off), so `Display` could print a value
+            // that reads back as another; Rust's own parser rounds correctly.
+            let n = match (n.is_f64(), w.parse::<f64>().ok().and_then(Number::from_f64)) {
+                (true, Some(exact)) => exact,
+                _ => n,
+            };
             return Some(CompValue::Number(n));
         }
     }
@@ -1136,6 +1143,35 @@ mod tests {
         assert_eq!(
             p(r#"active eq "true""#),
             cmp("active", CompareOp::Eq, s("true"))
+        );
+    }
+
+    #[test]
+    fn numbers_beyond_exact_integers_print_as_text_that_reads_back_as_the_same_number() {
+        // Found by fuzz/fuzz_targets/filter.rs: serde_json read "6.6666666e+35" one unit in
+        // the last place below the value it had printed it from.
+        for src in [
+            "x eq 666666660000000000000000000262530735",
+            "x eq 6.6666666e+35",
+            "t eq 9993333333333333331333300",
+            "t eq 9.993333333333333e+24",
+        ] {
+            let f = p(src);
+            roundtrip(&f);
+            let Filter::Compare {
+                value: CompValue::Number(n),
+                ..
+            } = &f
+            else {
+                panic!("{f:?}")
+            };
+            let written: f64 = src.rsplit(' ').next().unwrap().parse().unwrap();
+            assert_eq!(n.as_f64(), Some(written), "{src}");
+        }
+        // Integers stay integers.
+        assert_eq!(
+            p("x eq 18446744073709551615"),
+            cmp("x", CompareOp::Eq, CompValue::Number(u64::MAX.into()))
         );
     }
 
