@@ -637,6 +637,11 @@ impl Parser {
         let filter = match sub {
             None => inner,
             Some(sub) => {
+                // Printed, this is `attr[(inner) and sub op value]` when `inner` is an `or`: that
+                // level must fit too, or `Display` would print a filter that does not parse.
+                if matches!(inner, Filter::Or(..)) {
+                    self.enter(inner_depth, open)?;
+                }
                 let cmp = self.parse_attr_exp(AttrPath::simple(sub))?;
                 Filter::And(Box::new(inner), Box::new(cmp))
             }
@@ -1252,6 +1257,21 @@ mod tests {
         assert!(err(&nots).contains("deeper than 64"));
         let ok = format!("{}title pr{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
         assert!(parse_filter(&ok).is_ok());
+    }
+
+    #[test]
+    fn a_trailing_sub_attribute_after_an_or_counts_the_level_its_printed_form_needs() {
+        let wrap = |n: usize, inner: &str| format!("{}{inner}{}", "not (".repeat(n), ")".repeat(n));
+        // Printed `emails[(type eq "work" or type eq "home") and value eq "x"]`: one level more
+        // than written, so at the limit the printed filter would not parse.
+        let or_inner = r#"emails[type eq "work" or type eq "home"].value eq "x""#;
+        roundtrip(&p(&wrap(MAX_DEPTH - 2, or_inner)));
+        assert!(err(&wrap(MAX_DEPTH - 1, or_inner)).contains("deeper than 64"));
+        // Without an `or` inside, the printed form is no deeper.
+        roundtrip(&p(&wrap(
+            MAX_DEPTH - 1,
+            r#"emails[type eq "work"].value eq "x""#,
+        )));
     }
 
     #[test]
