@@ -380,10 +380,25 @@ fn field_condition(
     };
     // Salesforce refuses longer WHERE strings (MALFORMED_QUERY), and far longer ones make a
     // query URL no server reads (a transport failure, answered 503 and retried by IdPs).
+    // A LIKE pattern's wildcards are part of the string: `co` adds two `%`, `sw` and `ew` one.
     if let CompValue::String(s) = value {
-        if s.chars().count() > MAX_FILTER_STRING_CHARS {
+        let wildcards = match op {
+            CompareOp::Co => 2,
+            CompareOp::Sw | CompareOp::Ew => 1,
+            _ => 0,
+        };
+        let longest = MAX_FILTER_STRING_CHARS - wildcards;
+        if s.chars().count() > longest {
+            let why = if wildcards == 0 {
+                String::new()
+            } else {
+                format!(
+                    " (with the {wildcards} '%' of '{}' it would exceed Salesforce's {MAX_FILTER_STRING_CHARS})",
+                    op.as_str()
+                )
+            };
             return Err(ScimError::invalid_filter(format!(
-                "the value compared with '{}' is longer than {MAX_FILTER_STRING_CHARS} characters, which Salesforce cannot query",
+                "the value compared with '{}' is longer than {longest} characters{why}, which Salesforce cannot query",
                 display_path(attr)
             )));
         }
@@ -454,8 +469,9 @@ fn display_path(attr: &AttrPath) -> String {
 mod tests {
     use super::*;
     use crate::mapping::SObject;
-    use crate::salesforce::soql::render_where;
+    use crate::salesforce::soql::{render_where, Select};
     use crate::scim::filter::parse_filter;
+    use crate::scim::ScimType;
 
     fn lead() -> Mapping {
         Mapping::defaults(SObject::Lead)
@@ -521,6 +537,43 @@ mod tests {
             soql(&lead(), "userName eq 1234").as_deref(),
             Some("SCIM_Key__c = '1234'")
         );
+    }
+
+    /// The SOQL `provisioning/list.rs` sends for a filter, checked by the emulator's parser
+    /// (which refuses what Salesforce's grammar and limits refuse).
+    fn emulator_parses(m: &Mapping, f: &str) -> Result<String, String> {
+        let condition = m
+            .to_condition(&parse_filter(f).unwrap())
+            .map_err(|e| e.detail)?;
+        let mut select = Select::new(m.object.name(), m.fields());
+        select.filter = Some(condition);
+        let text = select.to_soql();
+        salesforce_emulator::soql::parse(&text)
+            .map(|_| text)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_like_value_leaves_room_in_salesforces_4000_characters_for_its_wildcards() {
+        let m = lead();
+        for (op, longest) in [("eq", 4_000), ("co", 3_998), ("sw", 3_999), ("ew", 3_999)] {
+            let at = format!(r#"userName {op} "{}""#, "_".repeat(longest));
+            if let Err(e) = emulator_parses(&m, &at) {
+                panic!("{op} with {longest} characters: {e}");
+            }
+            let over = format!(r#"userName {op} "{}""#, "_".repeat(longest + 1));
+            let err = m.to_condition(&parse_filter(&over).unwrap()).unwrap_err();
+            assert_eq!(err.scim_type, Some(ScimType::InvalidFilter), "{op}");
+            assert!(err.detail.contains("4000"), "{op}: {}", err.detail);
+        }
+        // What the bridge used to send for `co` with 3,999 characters: one too many.
+        let mut select = Select::new(m.object.name(), vec![FieldName::from_static("Id")]);
+        select.filter = Some(Condition::Like {
+            field: FieldName::from_static("Email"),
+            pattern: LikePattern::Contains("_".repeat(3_999)),
+        });
+        let refused = salesforce_emulator::soql::parse(&select.to_soql()).unwrap_err();
+        assert!(refused.message.contains("4,000"), "{refused}");
     }
 
     #[test]
