@@ -7,7 +7,7 @@
 //!
 //! Constant parts fold away: `id eq "not-an-id"` is known false without asking Salesforce.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde_json::Value;
 
 use super::view::Mapping;
@@ -186,6 +186,14 @@ impl Mapping {
                         ))
                     })?
                     .with_timezone(&Utc);
+                // SOQL writes a dateTime with a four-digit year, in UTC: an offset can push the
+                // first or last day of RFC 3339's years out of that range.
+                if !(0..=9999).contains(&at.year()) {
+                    return Err(ScimError::invalid_filter(format!(
+                        "'{s}' is in the year {} in UTC, outside the years 0000-9999 a Salesforce dateTime can hold",
+                        at.year()
+                    )));
+                }
                 let op = ordering_op(op).ok_or_else(|| {
                     ScimError::invalid_filter(format!(
                         "'{}' cannot be compared with '{shown}': use eq, ne, gt, ge, lt or le",
@@ -574,6 +582,44 @@ mod tests {
         });
         let refused = salesforce_emulator::soql::parse(&select.to_soql()).unwrap_err();
         assert!(refused.message.contains("4,000"), "{refused}");
+    }
+
+    #[test]
+    fn a_timestamp_whose_utc_year_has_no_four_digit_soql_form_is_refused_before_any_query() {
+        for f in [
+            r#"meta.created gt "0000-01-01T00:00:00+01:00""#,
+            r#"meta.lastModified lt "9999-12-31T23:30:00-01:00""#,
+        ] {
+            let err = lead().to_condition(&parse_filter(f).unwrap()).unwrap_err();
+            assert_eq!(err.scim_type, Some(ScimType::InvalidFilter), "{f}");
+            assert!(err.detail.contains("year"), "{f}: {}", err.detail);
+        }
+        // What the bridge used to send for the first one: `-0001-12-31T23:00:00Z`.
+        let at = DateTime::parse_from_rfc3339("0000-01-01T00:00:00+01:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        let mut select = Select::new(lead().object.name(), vec![FieldName::from_static("Id")]);
+        select.filter = Some(Condition::Compare {
+            field: FieldName::from_static("CreatedDate"),
+            op: SoqlOp::Gt,
+            value: SoqlValue::DateTime(at),
+        });
+        let text = select.to_soql();
+        assert!(
+            text.ends_with("CreatedDate > -0001-12-31T23:00:00Z"),
+            "{text}"
+        );
+        assert!(salesforce_emulator::soql::parse(&text).is_err(), "{text}");
+        // The first and last instants SOQL can write still query.
+        for f in [
+            r#"meta.created ge "0000-01-01T00:00:00Z""#,
+            r#"meta.lastModified le "9999-12-31T23:59:59.999Z""#,
+            r#"meta.lastModified le "9999-12-31T23:59:59+00:00""#,
+        ] {
+            if let Err(e) = emulator_parses(&lead(), f) {
+                panic!("{f}: {e}");
+            }
+        }
     }
 
     #[test]
