@@ -7,7 +7,7 @@
 //!
 //! Constant parts fold away: `id eq "not-an-id"` is known false without asking Salesforce.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde_json::Value;
 
 use super::view::Mapping;
@@ -186,6 +186,14 @@ impl Mapping {
                         ))
                     })?
                     .with_timezone(&Utc);
+                // SOQL writes a dateTime with a four-digit year, in UTC: an offset can push the
+                // first or last day of RFC 3339's years out of that range.
+                if !(0..=9999).contains(&at.year()) {
+                    return Err(ScimError::invalid_filter(format!(
+                        "'{s}' is in the year {} in UTC, outside the years 0000-9999 a Salesforce dateTime can hold",
+                        at.year()
+                    )));
+                }
                 let op = ordering_op(op).ok_or_else(|| {
                     ScimError::invalid_filter(format!(
                         "'{}' cannot be compared with '{shown}': use eq, ne, gt, ge, lt or le",
@@ -380,10 +388,25 @@ fn field_condition(
     };
     // Salesforce refuses longer WHERE strings (MALFORMED_QUERY), and far longer ones make a
     // query URL no server reads (a transport failure, answered 503 and retried by IdPs).
+    // A LIKE pattern's wildcards are part of the string: `co` adds two `%`, `sw` and `ew` one.
     if let CompValue::String(s) = value {
-        if s.chars().count() > MAX_FILTER_STRING_CHARS {
+        let wildcards = match op {
+            CompareOp::Co => 2,
+            CompareOp::Sw | CompareOp::Ew => 1,
+            _ => 0,
+        };
+        let longest = MAX_FILTER_STRING_CHARS - wildcards;
+        if s.chars().count() > longest {
+            let why = if wildcards == 0 {
+                String::new()
+            } else {
+                format!(
+                    " (with the {wildcards} '%' of '{}' it would exceed Salesforce's {MAX_FILTER_STRING_CHARS})",
+                    op.as_str()
+                )
+            };
             return Err(ScimError::invalid_filter(format!(
-                "the value compared with '{}' is longer than {MAX_FILTER_STRING_CHARS} characters, which Salesforce cannot query",
+                "the value compared with '{}' is longer than {longest} characters{why}, which Salesforce cannot query",
                 display_path(attr)
             )));
         }
@@ -454,8 +477,9 @@ fn display_path(attr: &AttrPath) -> String {
 mod tests {
     use super::*;
     use crate::mapping::SObject;
-    use crate::salesforce::soql::render_where;
+    use crate::salesforce::soql::{render_where, Select};
     use crate::scim::filter::parse_filter;
+    use crate::scim::ScimType;
 
     fn lead() -> Mapping {
         Mapping::defaults(SObject::Lead)
@@ -521,6 +545,81 @@ mod tests {
             soql(&lead(), "userName eq 1234").as_deref(),
             Some("SCIM_Key__c = '1234'")
         );
+    }
+
+    /// The SOQL `provisioning/list.rs` sends for a filter, checked by the emulator's parser
+    /// (which refuses what Salesforce's grammar and limits refuse).
+    fn emulator_parses(m: &Mapping, f: &str) -> Result<String, String> {
+        let condition = m
+            .to_condition(&parse_filter(f).unwrap())
+            .map_err(|e| e.detail)?;
+        let mut select = Select::new(m.object.name(), m.fields());
+        select.filter = Some(condition);
+        let text = select.to_soql();
+        salesforce_emulator::soql::parse(&text)
+            .map(|_| text)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_like_value_leaves_room_in_salesforces_4000_characters_for_its_wildcards() {
+        let m = lead();
+        for (op, longest) in [("eq", 4_000), ("co", 3_998), ("sw", 3_999), ("ew", 3_999)] {
+            let at = format!(r#"userName {op} "{}""#, "_".repeat(longest));
+            if let Err(e) = emulator_parses(&m, &at) {
+                panic!("{op} with {longest} characters: {e}");
+            }
+            let over = format!(r#"userName {op} "{}""#, "_".repeat(longest + 1));
+            let err = m.to_condition(&parse_filter(&over).unwrap()).unwrap_err();
+            assert_eq!(err.scim_type, Some(ScimType::InvalidFilter), "{op}");
+            assert!(err.detail.contains("4000"), "{op}: {}", err.detail);
+        }
+        // What the bridge used to send for `co` with 3,999 characters: one too many.
+        let mut select = Select::new(m.object.name(), vec![FieldName::from_static("Id")]);
+        select.filter = Some(Condition::Like {
+            field: FieldName::from_static("Email"),
+            pattern: LikePattern::Contains("_".repeat(3_999)),
+        });
+        let refused = salesforce_emulator::soql::parse(&select.to_soql()).unwrap_err();
+        assert!(refused.message.contains("4,000"), "{refused}");
+    }
+
+    #[test]
+    fn a_timestamp_whose_utc_year_has_no_four_digit_soql_form_is_refused_before_any_query() {
+        for f in [
+            r#"meta.created gt "0000-01-01T00:00:00+01:00""#,
+            r#"meta.lastModified lt "9999-12-31T23:30:00-01:00""#,
+        ] {
+            let err = lead().to_condition(&parse_filter(f).unwrap()).unwrap_err();
+            assert_eq!(err.scim_type, Some(ScimType::InvalidFilter), "{f}");
+            assert!(err.detail.contains("year"), "{f}: {}", err.detail);
+        }
+        // What the bridge used to send for the first one: `-0001-12-31T23:00:00Z`.
+        let at = DateTime::parse_from_rfc3339("0000-01-01T00:00:00+01:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        let mut select = Select::new(lead().object.name(), vec![FieldName::from_static("Id")]);
+        select.filter = Some(Condition::Compare {
+            field: FieldName::from_static("CreatedDate"),
+            op: SoqlOp::Gt,
+            value: SoqlValue::DateTime(at),
+        });
+        let text = select.to_soql();
+        assert!(
+            text.ends_with("CreatedDate > -0001-12-31T23:00:00Z"),
+            "{text}"
+        );
+        assert!(salesforce_emulator::soql::parse(&text).is_err(), "{text}");
+        // The first and last instants SOQL can write still query.
+        for f in [
+            r#"meta.created ge "0000-01-01T00:00:00Z""#,
+            r#"meta.lastModified le "9999-12-31T23:59:59.999Z""#,
+            r#"meta.lastModified le "9999-12-31T23:59:59+00:00""#,
+        ] {
+            if let Err(e) = emulator_parses(&lead(), f) {
+                panic!("{f}: {e}");
+            }
+        }
     }
 
     #[test]

@@ -637,6 +637,11 @@ impl Parser {
         let filter = match sub {
             None => inner,
             Some(sub) => {
+                // Printed, this is `attr[(inner) and sub op value]` when `inner` is an `or`: that
+                // level must fit too, or `Display` would print a filter that does not parse.
+                if matches!(inner, Filter::Or(..)) {
+                    self.enter(inner_depth, open)?;
+                }
                 let cmp = self.parse_attr_exp(AttrPath::simple(sub))?;
                 Filter::And(Box::new(inner), Box::new(cmp))
             }
@@ -785,6 +790,13 @@ fn bare_value(w: &str) -> Option<CompValue> {
     if looks_like_json_number(w) {
         // A number too large for f64 is kept as text rather than rejected.
         if let Ok(n) = serde_json::from_str::<Number>(w) {
+            // serde_json reads floats on a best-effort basis (one unit in the last place off at
+            // times: its `float_roundtrip` feature is off), so `Display` could print a value
+            // that reads back as another; Rust's own parser rounds correctly.
+            let n = match (n.is_f64(), w.parse::<f64>().ok().and_then(Number::from_f64)) {
+                (true, Some(exact)) => exact,
+                _ => n,
+            };
             return Some(CompValue::Number(n));
         }
     }
@@ -1140,6 +1152,35 @@ mod tests {
     }
 
     #[test]
+    fn numbers_beyond_exact_integers_print_as_text_that_reads_back_as_the_same_number() {
+        // Found by fuzz/fuzz_targets/filter.rs: serde_json read "6.6666666e+35" one unit in
+        // the last place below the value it had printed it from.
+        for src in [
+            "x eq 666666660000000000000000000262530735",
+            "x eq 6.6666666e+35",
+            "t eq 9993333333333333331333300",
+            "t eq 9.993333333333333e+24",
+        ] {
+            let f = p(src);
+            roundtrip(&f);
+            let Filter::Compare {
+                value: CompValue::Number(n),
+                ..
+            } = &f
+            else {
+                panic!("{f:?}")
+            };
+            let written: f64 = src.rsplit(' ').next().unwrap().parse().unwrap();
+            assert_eq!(n.as_f64(), Some(written), "{src}");
+        }
+        // Integers stay integers.
+        assert_eq!(
+            p("x eq 18446744073709551615"),
+            cmp("x", CompareOp::Eq, CompValue::Number(u64::MAX.into()))
+        );
+    }
+
+    #[test]
     fn an_unquoted_guid_is_read_as_a_string_as_entra_sends_it() {
         assert_eq!(
             p("externalId eq 5f2b6a1c-0d3e-4b8f-9a7c-1e2d3c4b5a6f"),
@@ -1216,6 +1257,21 @@ mod tests {
         assert!(err(&nots).contains("deeper than 64"));
         let ok = format!("{}title pr{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
         assert!(parse_filter(&ok).is_ok());
+    }
+
+    #[test]
+    fn a_trailing_sub_attribute_after_an_or_counts_the_level_its_printed_form_needs() {
+        let wrap = |n: usize, inner: &str| format!("{}{inner}{}", "not (".repeat(n), ")".repeat(n));
+        // Printed `emails[(type eq "work" or type eq "home") and value eq "x"]`: one level more
+        // than written, so at the limit the printed filter would not parse.
+        let or_inner = r#"emails[type eq "work" or type eq "home"].value eq "x""#;
+        roundtrip(&p(&wrap(MAX_DEPTH - 2, or_inner)));
+        assert!(err(&wrap(MAX_DEPTH - 1, or_inner)).contains("deeper than 64"));
+        // Without an `or` inside, the printed form is no deeper.
+        roundtrip(&p(&wrap(
+            MAX_DEPTH - 1,
+            r#"emails[type eq "work"].value eq "x""#,
+        )));
     }
 
     #[test]
