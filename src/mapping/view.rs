@@ -424,11 +424,7 @@ impl Mapping {
     pub fn fields_for_create(&self, view: &View) -> Record {
         let mut out = Record::new();
         for field in self.fields() {
-            let rows: Vec<&MappingRow> = self
-                .rows
-                .iter()
-                .filter(|r| r.writes() && r.field == field)
-                .collect();
+            let rows = self.writing_rows(&field);
             if rows.is_empty() {
                 continue;
             }
@@ -447,6 +443,14 @@ impl Mapping {
         out
     }
 
+    /// The rows that write `field` (read-only rows never do).
+    fn writing_rows(&self, field: &FieldName) -> Vec<&MappingRow> {
+        self.rows
+            .iter()
+            .filter(|r| r.writes() && r.field == *field)
+            .collect()
+    }
+
     fn active_value(&self, d: &DisableConfig, active: bool) -> Value {
         if active {
             d.enabled_value.clone()
@@ -463,11 +467,7 @@ impl Mapping {
     pub fn changes_for_update(&self, view: &View, current: &Record, clear_missing: bool) -> Record {
         let mut out = Record::new();
         for field in self.fields() {
-            let rows: Vec<&MappingRow> = self
-                .rows
-                .iter()
-                .filter(|r| r.writes() && r.field == field)
-                .collect();
+            let rows = self.writing_rows(&field);
             if rows.is_empty() || !rows.iter().any(|r| r.update) {
                 continue;
             }

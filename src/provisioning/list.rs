@@ -73,17 +73,17 @@ impl Connection {
             select.order_by = vec![(fields::ID, true)];
             self.page(select, offset, count).await?
         };
-        let resources = records
-            .iter()
-            .map(|r| {
-                project(
-                    &self.resource(ctx, r).to_json(),
-                    &q.attributes,
-                    &q.excluded_attributes,
-                )
-            })
-            .collect();
+        let resources = records.iter().map(|r| self.projected(ctx, q, r)).collect();
         Ok(list_response(total, q.start_index, resources))
+    }
+
+    /// A record as the list asked for it (`attributes`, `excludedAttributes`).
+    fn projected(&self, ctx: &Ctx<'_>, q: &ListQuery, record: &Record) -> Value {
+        project(
+            &self.resource(ctx, record).to_json(),
+            &q.attributes,
+            &q.excluded_attributes,
+        )
     }
 
     /// `filter=userName eq "…"`, the look-up every IdP makes before a create: one query (shared
@@ -159,13 +159,7 @@ impl Connection {
             .iter()
             .skip(q.start_index.saturating_sub(1) as usize)
             .take(count as usize)
-            .map(|r| {
-                project(
-                    &self.resource(ctx, r).to_json(),
-                    &q.attributes,
-                    &q.excluded_attributes,
-                )
-            })
+            .map(|r| self.projected(ctx, q, r))
             .collect();
         list_response(records.len() as u64, q.start_index, resources)
     }

@@ -220,6 +220,21 @@ mod tests {
         })
     }
 
+    /// Submits 0..n at once; their answers in order.
+    async fn submit_all(b: &Arc<Batcher<u32, u32>>, n: u32) -> Vec<u32> {
+        let tasks: Vec<_> = (0..n)
+            .map(|i| {
+                let b = Arc::clone(b);
+                tokio::spawn(async move { b.submit(i).await })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap().unwrap());
+        }
+        out
+    }
+
     #[tokio::test]
     async fn a_lone_item_is_sent_at_once() {
         let traffic = Arc::new(Traffic::default());
@@ -251,15 +266,8 @@ mod tests {
             doubling(Arc::clone(&calls)),
         );
         let guards: Vec<Busy> = (0..16).map(|_| traffic.enter()).collect();
-        let tasks: Vec<_> = (0..16u32)
-            .map(|i| {
-                let b = Arc::clone(&b);
-                tokio::spawn(async move { b.submit(i).await })
-            })
-            .collect();
-        for (i, t) in tasks.into_iter().enumerate() {
-            assert_eq!(t.await.unwrap().unwrap(), 2 * i as u32);
-        }
+        let answers = submit_all(&b, 16).await;
+        assert_eq!(answers, (0..16).map(|i| 2 * i).collect::<Vec<u32>>());
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         drop(guards);
     }
@@ -275,15 +283,7 @@ mod tests {
             doubling(Arc::clone(&calls)),
         );
         let _guards: Vec<Busy> = (0..10).map(|_| traffic.enter()).collect();
-        let tasks: Vec<_> = (0..10u32)
-            .map(|i| {
-                let b = Arc::clone(&b);
-                tokio::spawn(async move { b.submit(i).await })
-            })
-            .collect();
-        for t in tasks {
-            t.await.unwrap().unwrap();
-        }
+        submit_all(&b, 10).await;
         assert_eq!(calls.load(Ordering::SeqCst), 3, "4 + 4 + 2");
     }
 }

@@ -80,12 +80,7 @@ impl SalesforceClient {
         dedupe: Option<&MatchKey>,
         select: &[FieldName],
     ) -> Result<Record, SfError> {
-        let prefix = self.versioned_prefix();
-        let requests = vec![
-            self.write_subrequest("POST", format!("{prefix}/sobjects/{object}"), values),
-            read_subrequest(&prefix, object, "@{write.id}", select),
-        ];
-        let body = composite_body(requests);
+        let body = self.create_then_read_body(object, values, select);
         self.retrying(
             "create_and_get",
             // The first attempt goes with the creates of the same moment (one Collections call);
@@ -160,14 +155,24 @@ impl SalesforceClient {
         values: &Record,
         select: &[FieldName],
     ) -> Result<Record, SfError> {
-        let prefix = self.versioned_prefix();
-        let requests = vec![
-            self.write_subrequest("POST", format!("{prefix}/sobjects/{object}"), values),
-            read_subrequest(&prefix, object, "@{write.id}", select),
-        ];
-        self.write_then_read(object, &composite_body(requests), 1)
+        let body = self.create_then_read_body(object, values, select);
+        self.write_then_read(object, &body, 1)
             .await
             .map_err(|f| f.error)
+    }
+
+    /// The Composite body that creates a record and reads it back (`@{write.id}`).
+    fn create_then_read_body(
+        &self,
+        object: SObject,
+        values: &Record,
+        select: &[FieldName],
+    ) -> Record {
+        let prefix = self.versioned_prefix();
+        composite_body(vec![
+            self.write_subrequest("POST", format!("{prefix}/sobjects/{object}"), values),
+            read_subrequest(&prefix, object, "@{write.id}", select),
+        ])
     }
 
     /// `POST /composite/sobjects` (sObject Collections create), sent once.
@@ -176,13 +181,7 @@ impl SalesforceClient {
         object: SObject,
         body: &Record,
     ) -> Result<Vec<u8>, SfError> {
-        let mut call = Call::new(
-            Method::POST,
-            Target::Versioned("/composite/sobjects".to_string()),
-            "/composite/sobjects",
-            Some(object.as_str()),
-        );
-        call.body = Some(body);
+        let mut call = post(object, "/composite/sobjects", body);
         call.allow_duplicate_save(self.inner.allow_duplicate_save);
         self.attempt(&call, 1).await.map_err(|f| f.error)
     }
@@ -205,13 +204,7 @@ impl SalesforceClient {
         body: &Record,
         n: u32,
     ) -> Result<Vec<SubResponse>, Failure> {
-        let mut call = Call::new(
-            Method::POST,
-            Target::Versioned("/composite".to_string()),
-            "/composite",
-            Some(object.as_str()),
-        );
-        call.body = Some(body);
+        let call = post(object, "/composite", body);
         let raw = self.attempt(&call, n).await?;
         let parsed: CompositeResponse = decode(&raw, "composite answer").map_err(Failure::sent)?;
         Ok(parsed.composite_response)
@@ -243,6 +236,18 @@ fn first_error(responses: &[SubResponse]) -> Option<SfError> {
         .find(|e| !e.has_code("PROCESSING_HALTED"))
         .or(errors.first())
         .cloned()
+}
+
+/// A `POST` of `body` to a versioned path (`/composite`, `/composite/sobjects`).
+fn post<'a>(object: SObject, path: &'static str, body: &'a Record) -> Call<'a> {
+    let mut call = Call::new(
+        Method::POST,
+        Target::Versioned(path.to_string()),
+        path,
+        Some(object.as_str()),
+    );
+    call.body = Some(body);
+    call
 }
 
 fn composite_body(requests: Vec<Value>) -> Record {

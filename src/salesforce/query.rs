@@ -96,17 +96,18 @@ impl SalesforceClient {
         select: &[FieldName],
     ) -> Result<Vec<Record>, SfError> {
         // Look-ups of the same moment go as one `IN` query (see `super::coalesce`).
-        self.inner
-            .coalescers
-            .lookups
-            .submit(Lookup {
-                object,
-                key: key.clone(),
-                adoptable: adoptable.cloned(),
-                select: select.to_vec(),
-                all: false,
-            })
-            .await
+        self.lookup(Lookup {
+            object,
+            key: key.clone(),
+            adoptable: adoptable.cloned(),
+            select: select.to_vec(),
+            all: false,
+        })
+        .await
+    }
+
+    async fn lookup(&self, lookup: Lookup) -> Result<Vec<Record>, SfError> {
+        self.inner.coalescers.lookups.submit(lookup).await
     }
 
     /// Every record of `object` whose `key.field` equals `key.value` (case-insensitively):
@@ -118,17 +119,14 @@ impl SalesforceClient {
         key: &MatchKey,
         select: &[FieldName],
     ) -> Result<Vec<Record>, SfError> {
-        self.inner
-            .coalescers
-            .lookups
-            .submit(Lookup {
-                object,
-                key: key.clone(),
-                adoptable: None,
-                select: select.to_vec(),
-                all: true,
-            })
-            .await
+        self.lookup(Lookup {
+            object,
+            key: key.clone(),
+            adoptable: None,
+            select: select.to_vec(),
+            all: true,
+        })
+        .await
     }
 
     /// `GET /query?q=…`: the first page. `batch_size` (clamped to [`BATCH_SIZE_RANGE`]) asks for
