@@ -49,13 +49,34 @@ pub struct Served {
 /// credentials were checked by the extractors before it).
 pub struct JsonBody(pub Value);
 
+/// The body deadline when the server has no state (never in a built server).
+const DEFAULT_BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(50);
+
 impl actix_web::FromRequest for JsonBody {
     type Error = HttpError;
     type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
         let (req, payload) = (req.clone(), payload.take());
-        Box::pin(async move { json_body(&req, payload).await.map(JsonBody) })
+        Box::pin(async move {
+            // A body that trickles in (slowloris) would hold a connection and a task forever:
+            // actix bounds only the headers (`client_request_timeout`). It must arrive within
+            // the request deadline, like every answer.
+            let deadline = req
+                .app_data::<web::Data<AppState>>()
+                .map_or(DEFAULT_BODY_DEADLINE, |s| s.deadline);
+            match tokio::time::timeout(deadline, json_body(&req, payload)).await {
+                Ok(body) => body.map(JsonBody),
+                Err(_) => Err(ScimError::new(
+                    408,
+                    format!(
+                        "the request body did not arrive within {} s (request_deadline_secs); send it whole",
+                        deadline.as_secs()
+                    ),
+                )
+                .into()),
+            }
+        })
     }
 }
 

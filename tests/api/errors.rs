@@ -1021,3 +1021,40 @@ async fn over_long_input_is_a_400_before_any_salesforce_call() {
     assert_eq!(app.api_requests().await, before, "nothing was sent");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_body_that_trickles_in_is_a_408_at_the_deadline_and_nothing_reaches_salesforce() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_with(with_timeouts(2, 1)).await;
+    let before = app.api_requests().await;
+    let host = app.address.trim_start_matches("http://").to_string();
+    let mut conn = tokio::net::TcpStream::connect(&host).await.unwrap();
+    // Headers promise 100 bytes; one arrives, then nothing (a slowloris).
+    let head = format!(
+        "POST /scim/v2/contacts/Users HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {TOKEN}\r\n\
+         Content-Type: application/scim+json\r\nContent-Length: 100\r\n\r\n{{"
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        conn.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(
+        read.is_ok(),
+        "the bridge still waits for the body after 10 s"
+    );
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("did not arrive within 2 s"), "{text}");
+    assert_eq!(
+        app.api_requests().await,
+        before,
+        "nothing sent to Salesforce"
+    );
+    // The server keeps answering others.
+    let res = app.get("contacts", "/Users?count=1").await;
+    assert_eq!(res.status(), 200);
+    app.stop().await;
+}
