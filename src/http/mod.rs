@@ -49,9 +49,6 @@ pub struct Served {
 /// credentials were checked by the extractors before it).
 pub struct JsonBody(pub Value);
 
-/// The body deadline when the server has no state (never in a built server).
-const DEFAULT_BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(50);
-
 impl actix_web::FromRequest for JsonBody {
     type Error = HttpError;
     type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
@@ -62,9 +59,9 @@ impl actix_web::FromRequest for JsonBody {
             // A body that trickles in (slowloris) would hold a connection and a task forever:
             // actix bounds only the headers (`client_request_timeout`). It must arrive within
             // the request deadline, like every answer.
-            let deadline = req
-                .app_data::<web::Data<AppState>>()
-                .map_or(DEFAULT_BODY_DEADLINE, |s| s.deadline);
+            let Some(deadline) = req.app_data::<web::Data<AppState>>().map(|s| s.deadline) else {
+                return Err(ScimError::internal("the server has no state").into());
+            };
             match tokio::time::timeout(deadline, json_body(&req, payload)).await {
                 Ok(body) => body.map(JsonBody),
                 Err(_) => Err(ScimError::new(
