@@ -9,10 +9,13 @@ use secrecy::ExposeSecret;
 
 use super::checker::Checker;
 use super::credentials::{check_inbound, check_salesforce};
-use super::raw::{toml_to_json, RawConfig, RawConnection, RawDisable, RawMappingRow, RawPolicy};
+use super::raw::{
+    toml_to_json, RawConfig, RawConnection, RawDisable, RawMappingRow, RawPolicy, RawRemovalGuard,
+};
 use super::{Config, ConfigError, ConnectionConfig, LogFormat};
 use crate::mapping::view::Mapping;
 use crate::mapping::{self, DisableConfig, MappingRow, SObject};
+use crate::provisioning::guard::GuardSpec;
 use crate::provisioning::{ConnectionSpec, OnExisting, Policy, RemoveAction};
 use crate::salesforce::FieldName;
 
@@ -202,6 +205,7 @@ fn check_connection(
             "inbound",
             "policy",
             "disable",
+            "removal_guard",
             "mapping",
         ],
     );
@@ -226,6 +230,7 @@ fn check_connection(
     let salesforce = check_salesforce(c, &format!("{p}.salesforce"), rc.salesforce);
     let inbound = check_inbound(c, &format!("{p}.inbound"), rc.inbound);
     let policy = check_policy(c, &format!("{p}.policy"), rc.policy);
+    let removal_guard = check_removal_guard(c, &format!("{p}.removal_guard"), rc.removal_guard);
     let key_field = check_key_field(c, &format!("{p}.key_field"), rc.key_field.as_deref());
     let match_field = match FieldName::new(rc.match_field.as_deref().unwrap_or("Email")) {
         Ok(f) => Some(f),
@@ -318,6 +323,7 @@ fn check_connection(
             on_existing,
             max_results,
             call_timeout: salesforce.timeout,
+            removal_guard,
         },
         salesforce,
         inbound: inbound?,
@@ -389,6 +395,33 @@ fn check_policy(c: &mut Checker, p: &str, rp: RawPolicy) -> Option<Policy> {
         deprovision_on_rule_deletion: rp
             .deprovision_on_rule_deletion
             .unwrap_or(d.deprovision_on_rule_deletion),
+    })
+}
+
+/// `[connections.<name>.removal_guard]`: on by default ([`GuardSpec::default`]), off only
+/// with `enabled = false`.
+fn check_removal_guard(
+    c: &mut Checker,
+    p: &str,
+    raw: Option<RawRemovalGuard>,
+) -> Option<GuardSpec> {
+    let d = GuardSpec::default();
+    let Some(raw) = raw else {
+        return Some(d);
+    };
+    c.unknown(p, &raw.unknown, &["enabled", "max_removals", "window_secs"]);
+    if raw.enabled == Some(false) {
+        return None;
+    }
+    if raw.window_secs == Some(0) {
+        c.add(
+            format!("{p}.window_secs"),
+            "must be at least 1; to turn the guard off, set enabled = false",
+        );
+    }
+    Some(GuardSpec {
+        max_removals: raw.max_removals.unwrap_or(d.max_removals),
+        window: raw.window_secs.map_or(d.window, Duration::from_secs),
     })
 }
 

@@ -43,6 +43,7 @@ pub struct RawConnection {
     #[serde(default)]
     pub policy: RawPolicy,
     pub disable: Option<RawDisable>,
+    pub removal_guard: Option<RawRemovalGuard>,
     pub mapping: Option<Vec<RawMappingRow>>,
     #[serde(flatten)]
     pub unknown: BTreeMap<String, toml::Value>,
@@ -107,6 +108,15 @@ pub struct RawDisable {
     pub field: Option<String>,
     pub disabled_value: Option<toml::Value>,
     pub enabled_value: Option<toml::Value>,
+    #[serde(flatten)]
+    pub unknown: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawRemovalGuard {
+    pub enabled: Option<bool>,
+    pub max_removals: Option<u32>,
+    pub window_secs: Option<u64>,
     #[serde(flatten)]
     pub unknown: BTreeMap<String, toml::Value>,
 }

@@ -43,6 +43,18 @@ pub static ROUTES: &[Route] = &[
         methods: &[(Method::POST, |r| r.to(admin::test_connection))],
     },
     Route {
+        path: "/admin/connections/{name}/removals",
+        methods: &[(Method::GET, |r| r.to(admin::removals))],
+    },
+    Route {
+        path: "/admin/connections/{name}/removals/release",
+        methods: &[(Method::POST, |r| r.to(admin::release_removals))],
+    },
+    Route {
+        path: "/admin/connections/{name}/removals/discard",
+        methods: &[(Method::POST, |r| r.to(admin::discard_removals))],
+    },
+    Route {
         // RFC 7644 §3.4.3: a search at the root covers every resource type served (Users).
         path: "/scim/v2/{connection}/.search",
         methods: &[(Method::POST, |r| r.to(users::search))],

@@ -9,6 +9,7 @@ use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde_json::Value;
 
 use super::error::into_scim;
+use super::guard::{GuardSpec, RemovalGuard};
 use super::memory::{CursorMemory, LookupMemory};
 use super::policy::{OnExisting, Policy};
 use super::Ctx;
@@ -39,6 +40,8 @@ pub struct ConnectionSpec {
     /// How long one Salesforce call may take: a create is sent only while that still fits
     /// before the request's deadline.
     pub call_timeout: Duration,
+    /// The removal guard's threshold; `None` when configured off.
+    pub removal_guard: Option<GuardSpec>,
 }
 
 /// One connection at run time.
@@ -49,15 +52,19 @@ pub struct Connection {
     pub(super) memory: LookupMemory,
     /// Where the lists this replica served left their query cursors.
     pub(super) cursors: CursorMemory,
+    /// Holds removals past the threshold (see [`super::guard`]).
+    pub guard: RemovalGuard,
 }
 
 impl Connection {
     pub fn new(spec: ConnectionSpec, client: SalesforceClient) -> Self {
+        let guard = RemovalGuard::new(spec.removal_guard);
         Connection {
             spec,
             client,
             memory: LookupMemory::default(),
             cursors: CursorMemory::default(),
+            guard,
         }
     }
 

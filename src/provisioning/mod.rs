@@ -9,6 +9,7 @@
 //!
 //! - [`connection`]: [`Connection`] and [`ConnectionSpec`], what every operation shares.
 //! - [`users`]: create, replace, patch, delete of people; [`list`]: get, list, search.
+//! - [`guard`]: the removal guard, a brake on mass removals.
 //! - [`policy`]: the toggles; [`notices`]: every notice's wording; [`error`]: Salesforce
 //!   failures → SCIM errors, in one table.
 //!
@@ -19,6 +20,7 @@
 
 pub mod connection;
 pub mod error;
+pub mod guard;
 pub mod list;
 pub mod memory;
 pub mod notices;

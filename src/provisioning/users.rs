@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::connection::{Connection, Result};
+use super::guard::{self, RemovalKind};
 use super::notices;
 use super::policy::{OnExisting, RemoveAction};
 use super::{Ctx, Outcome, Removal};
@@ -197,6 +198,7 @@ impl Connection {
         if_match: Option<&str>,
     ) -> Result<Outcome> {
         let _busy = self.client.busy();
+        self.check_held(id)?;
         let current = self.fetch(id).await?;
         self.check_version(&current, if_match)?;
         let view = self.mapping().view_from_scim(body)?;
@@ -214,6 +216,7 @@ impl Connection {
         if_match: Option<&str>,
     ) -> Result<Outcome> {
         let _busy = self.client.busy();
+        self.check_held(id)?;
         let current = self.fetch(id).await?;
         self.check_version(&current, if_match)?;
         let before = self.mapping().view_from_record(&current);
@@ -235,6 +238,13 @@ impl Connection {
         current: &Record,
         view: &View,
     ) -> Result<Outcome> {
+        let deactivates = view.active == Some(false)
+            && self.policy().allow_disable
+            && self.mapping().disable.is_some()
+            && self.mapping().view_from_record(current).active != Some(false);
+        if deactivates {
+            self.admit_removal(id, RemovalKind::Deactivate)?;
+        }
         let mut notices = Vec::new();
         // A rename changes which userName holds the record: forget both.
         if let Some(old) = self.key_of(current) {
@@ -375,11 +385,13 @@ impl Connection {
     /// the same record again.
     pub async fn delete(&self, id: &str, if_match: Option<&str>) -> Result<Removal> {
         let _busy = self.client.busy();
+        self.check_held(id)?;
         let current = self.fetch(id).await?;
         if let Some(key) = self.key_of(&current) {
             self.memory.forget(key);
         }
         self.check_version(&current, if_match)?;
+        self.admit_removal(id, RemovalKind::Delete)?;
         let policy = self.policy();
         let subject = self.subject(id);
         let mut removal = Removal::default();
@@ -426,6 +438,38 @@ impl Connection {
             }
         }
         Ok(removal)
+    }
+
+    /// Asks the removal guard whether a removal of `id` may go ahead now; a held one is a 429
+    /// the IdP retries after `Retry-After` (see [`super::guard`]).
+    fn admit_removal(&self, id: &str, kind: RemovalKind) -> Result<()> {
+        self.guard
+            .admit(id, kind, std::time::Instant::now())
+            .map_err(|held| {
+                tracing::warn!(
+                    connection = self.name(),
+                    id,
+                    ?kind,
+                    "removal held by the removal guard"
+                );
+                self.held(&held)
+            })
+    }
+
+    /// A 429 without a Salesforce request when a removal of `id` is already held.
+    fn check_held(&self, id: &str) -> Result<()> {
+        self.guard.check_held(id).map_err(|held| self.held(&held))
+    }
+
+    fn held(&self, held: &guard::Held) -> ScimError {
+        ScimError::too_many_requests(format!(
+            "removal held by the removal guard: {} removals within {} s reached this connection's threshold of {}; an admin releases or discards held removals at /admin/connections/{}/removals, and a released one succeeds on the next retry",
+            held.removals_in_window,
+            held.window.as_secs(),
+            held.max_removals,
+            self.name()
+        ))
+        .with_retry_after(guard::RETRY_AFTER_SECS)
     }
 
     /// Releases the person's key, disabling the record in the same write when `disable`.
