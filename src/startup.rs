@@ -51,6 +51,10 @@ pub fn app_state(config: &Config) -> Result<AppState, SfError> {
             .map(|s| TokenIssuer::new(s.clone(), config.token_lifetime)),
         deadline: config.request_deadline,
         token_failures: FailureThrottle::new(config.token_backoff),
+        origins: http::origin::Origins {
+            public_url: config.public_url.clone(),
+            trusted_proxies: config.trusted_proxies.clone(),
+        },
     })
 }
 

@@ -52,6 +52,8 @@ pub(super) fn check(raw: RawConfig) -> Result<Config, ConfigError> {
             "token_signing_secret(_file)",
             "token_lifetime_secs",
             "request_deadline_secs",
+            "public_url",
+            "trusted_proxies",
             "connections",
         ],
     );
@@ -118,6 +120,16 @@ pub(super) fn check(raw: RawConfig) -> Result<Config, ConfigError> {
     if !(1..=600).contains(&request_deadline_secs) {
         c.add("request_deadline_secs", "must be between 1 and 600");
     }
+    let public_url = raw
+        .public_url
+        .as_deref()
+        .and_then(|u| check_public_url(&mut c, u));
+    let trusted_proxies = raw
+        .trusted_proxies
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| check_proxy(&mut c, p))
+        .collect();
     if raw.connections.is_empty() {
         c.add(
             "connections",
@@ -173,6 +185,8 @@ pub(super) fn check(raw: RawConfig) -> Result<Config, ConfigError> {
             token_lifetime: Duration::from_secs(token_lifetime_secs),
             request_deadline: Duration::from_secs(request_deadline_secs),
             token_backoff: crate::inbound::Backoff::default(),
+            public_url,
+            trusted_proxies,
             connections,
         }),
         _ => Err(ConfigError(c.problems)),
@@ -396,6 +410,46 @@ fn check_policy(c: &mut Checker, p: &str, rp: RawPolicy) -> Option<Policy> {
             .deprovision_on_rule_deletion
             .unwrap_or(d.deprovision_on_rule_deletion),
     })
+}
+
+/// `public_url`: an `http(s)` origin, perhaps with a path prefix the balancer strips, without
+/// query or fragment; kept without its trailing slash.
+fn check_public_url(c: &mut Checker, text: &str) -> Option<String> {
+    let how = "an origin like https://scim.example.com (what IdPs reach the bridge at)";
+    match url::Url::parse(text) {
+        Ok(u)
+            if matches!(u.scheme(), "http" | "https")
+                && u.host().is_some()
+                && u.query().is_none()
+                && u.fragment().is_none()
+                && u.username().is_empty() =>
+        {
+            Some(u.as_str().trim_end_matches('/').to_string())
+        }
+        _ => {
+            c.add("public_url", format!("'{text}' is not {how}"));
+            None
+        }
+    }
+}
+
+/// One `trusted_proxies` entry: an address (`10.0.0.7`) or a CIDR range (`10.0.0.0/8`).
+fn check_proxy(c: &mut Checker, text: &str) -> Option<ipnet::IpNet> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .ok()
+        .or_else(|| {
+            text.parse::<std::net::IpAddr>()
+                .ok()
+                .map(ipnet::IpNet::from)
+        })
+        .or_else(|| {
+            c.add(
+                "trusted_proxies",
+                format!("'{text}' is not an IP address or a CIDR range like 10.0.0.0/8"),
+            );
+            None
+        })
 }
 
 /// `[connections.<name>.removal_guard]`: on by default ([`GuardSpec::default`]), off only

@@ -76,6 +76,10 @@ pub struct Config {
     /// When `POST /oauth/token` stops checking a client id's secrets after failures. Not a
     /// configuration key (the default suits every IdP); tests shorten the window.
     pub token_backoff: Backoff,
+    /// `https://scim.example.com`: the origin of `meta.location`, whatever the headers say.
+    pub public_url: Option<String>,
+    /// Peers whose `Forwarded` / `X-Forwarded-*` headers are honoured.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub connections: Vec<ConnectionConfig>,
 }
 

@@ -24,6 +24,8 @@ pub struct RawConfig {
     pub token_signing_secret_file: Option<PathBuf>,
     pub token_lifetime_secs: Option<u64>,
     pub request_deadline_secs: Option<u64>,
+    pub public_url: Option<String>,
+    pub trusted_proxies: Option<Vec<String>>,
     #[serde(default)]
     pub connections: BTreeMap<String, RawConnection>,
     #[serde(flatten)]

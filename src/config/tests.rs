@@ -222,3 +222,39 @@ field = "Email"
     let err = Config::from_raw(parse_raw(&text).unwrap()).unwrap_err();
     assert!(err.0.iter().any(|p| p.message.contains("Company")), "{err}");
 }
+
+#[test]
+fn public_url_and_trusted_proxies_are_checked_and_kept() {
+    let text = format!(
+        "public_url = \"https://scim.example.com/\"\ntrusted_proxies = [\"10.0.0.0/8\", \"192.168.1.7\"]\n{}",
+        minimal("")
+    );
+    let cfg = Config::from_raw(parse_raw(&text).unwrap()).unwrap();
+    assert_eq!(cfg.public_url.as_deref(), Some("https://scim.example.com"));
+    assert_eq!(cfg.trusted_proxies.len(), 2);
+    let text = format!(
+        "public_url = \"javascript://x\"\ntrusted_proxies = [\"lb.internal\"]\n{}",
+        minimal("")
+    );
+    let err = Config::from_raw(parse_raw(&text).unwrap()).unwrap_err();
+    let keys: Vec<&str> = err.0.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["public_url", "trusted_proxies"]);
+}
+
+#[test]
+fn the_removal_guard_is_on_by_default_and_off_only_when_configured_off() {
+    let cfg = Config::from_raw(parse_raw(&minimal("")).unwrap()).unwrap();
+    let spec = cfg.connection("contacts").unwrap().spec.removal_guard;
+    assert_eq!(spec, Some(crate::provisioning::guard::GuardSpec::default()));
+    let text = minimal("[connections.contacts.removal_guard]\nenabled = false\n");
+    let cfg = Config::from_raw(parse_raw(&text).unwrap()).unwrap();
+    assert_eq!(cfg.connection("contacts").unwrap().spec.removal_guard, None);
+    let text = minimal("[connections.contacts.removal_guard]\nwindow_secs = 0\nthreshold = 5\n");
+    let err = Config::from_raw(parse_raw(&text).unwrap()).unwrap_err();
+    let keys: Vec<&str> = err.0.iter().map(|p| p.key.as_str()).collect();
+    assert!(
+        keys.contains(&"connections.contacts.removal_guard.window_secs"),
+        "{keys:?}"
+    );
+    assert!(keys.iter().any(|k| k.contains("threshold")), "{keys:?}");
+}

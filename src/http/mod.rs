@@ -12,6 +12,7 @@ pub mod discovery;
 pub mod error;
 pub mod logging;
 pub mod oauth;
+pub mod origin;
 pub mod routes;
 pub mod users;
 
@@ -87,6 +88,8 @@ pub struct AppState {
     pub deadline: std::time::Duration,
     /// Failed `POST /oauth/token` attempts per client id (the back-off).
     pub token_failures: FailureThrottle,
+    /// Where the bridge says it lives (`meta.location`).
+    pub origins: origin::Origins,
 }
 
 impl AppState {

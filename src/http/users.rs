@@ -45,16 +45,14 @@ async fn run<T>(
     }
 }
 
-/// `scheme://host/scim/v2/{connection}` as the client reached us (honouring `Forwarded` /
-/// `X-Forwarded-*` from a load balancer), for `meta.location`.
+/// `scheme://host/scim/v2/{connection}` as the client reached us, for `meta.location`: the
+/// configured public URL, or the request's host held to [`super::origin`]'s rules.
 pub(super) fn base_url(req: &HttpRequest, conn: &Connection) -> String {
-    let info = req.connection_info();
-    format!(
-        "{}://{}/scim/v2/{}",
-        info.scheme(),
-        info.host(),
-        conn.name()
-    )
+    let origin = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.origins.origin(req))
+        .unwrap_or_else(|| super::origin::Origins::default().origin(req));
+    format!("{origin}/scim/v2/{}", conn.name())
 }
 
 pub(super) fn id_of(req: &HttpRequest) -> String {

@@ -20,6 +20,7 @@ mod guard;
 mod lifecycle;
 mod oauth;
 mod openapi;
+mod origin;
 mod people;
 mod policy;
 mod tokens;
