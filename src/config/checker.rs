@@ -80,18 +80,10 @@ pub(super) fn join(prefix: &str, key: &str) -> String {
     }
 }
 
-fn is_loopback_url(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
-
 pub(super) fn check_url(c: &mut Checker, key: &str, value: &str) -> Option<String> {
     match url::Url::parse(value) {
-        Ok(url) if url.scheme() == "https" || (url.scheme() == "http" && is_loopback_url(&url)) => {
+        // The same rule holds the instance_url a token grant names.
+        Ok(_) if crate::salesforce::auth::is_secure_base_url(value) => {
             Some(value.trim_end_matches('/').to_string())
         }
         Ok(_) => {

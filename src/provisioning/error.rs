@@ -138,6 +138,12 @@ pub fn into_scim(e: SfError, connection: &str, mapping: &Mapping, subject: &str)
             SfError::Refused(Refusal::QueryTooLong(len)) => ScimError::invalid_filter(format!(
                 "this filter makes a Salesforce query of {len} characters, more than one request can carry: split it into shorter filters"
             )),
+            SfError::Refused(Refusal::InsecureInstanceUrl) => {
+                tracing::error!(connection, error = %loggable(&e), "token grant refused: insecure instance_url");
+                ScimError::bad_gateway(format!(
+                    "Salesforce's token endpoint named an instance_url in plain http for connection '{connection}', so the bridge did not send the token there; run `scim-bridge test-connection`"
+                ))
+            }
             SfError::Refused(Refusal::ForeignLocator) => {
                 tracing::error!(connection, error = %loggable(&e), "Salesforce answered a cursor the bridge will not follow");
                 ScimError::bad_gateway("Salesforce answered something the bridge did not expect; see the bridge's log")

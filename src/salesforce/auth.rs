@@ -26,7 +26,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
-use super::error::SfError;
+use super::error::{Refusal, SfError};
 
 /// Grant type name for the JWT bearer flow (RFC 7523 §2.1).
 const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -434,9 +434,23 @@ impl Auth {
             SfError::Decode("the token endpoint answered without an access_token".to_string())
         })?;
         let instance_url = match parsed.instance_url {
-            Some(u) => Some(normalise_base_url(&u).ok_or_else(|| {
-                SfError::Decode("the token endpoint answered an invalid instance_url".to_string())
-            })?),
+            Some(u) => {
+                let url = normalise_base_url(&u).ok_or_else(|| {
+                    SfError::Decode(
+                        "the token endpoint answered an invalid instance_url".to_string(),
+                    )
+                })?;
+                // The access token goes wherever instance_url points: it is held to the rule of
+                // the configured domain, so a token is never sent in the clear off this host.
+                if !is_secure_base_url(&url) {
+                    tracing::warn!(
+                        grant,
+                        "refused the token grant: its instance_url is plain http off loopback"
+                    );
+                    return Err(SfError::Refused(Refusal::InsecureInstanceUrl));
+                }
+                Some(url)
+            }
             None => None,
         };
         tracing::info!(
@@ -452,6 +466,24 @@ impl Auth {
             new_refresh_token: parsed.refresh_token.map(SecretString::from),
             grant,
         })
+    }
+}
+
+/// Whether the access token may be sent to `url`: https, or plain http on loopback only (the
+/// emulator, a local proxy): the rule the configuration holds `salesforce.domain` to.
+pub fn is_secure_base_url(url: &str) -> bool {
+    let Ok(url) = url::Url::parse(url) else {
+        return false;
+    };
+    match url.scheme() {
+        "https" => true,
+        "http" => match url.host() {
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        },
+        _ => false,
     }
 }
 

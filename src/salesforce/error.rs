@@ -66,6 +66,10 @@ pub enum Refusal {
     /// it could send the access token elsewhere.
     #[error("the next-records URL is not a query locator path of this instance")]
     ForeignLocator,
+    /// A token grant named an `instance_url` in plain http off loopback: the access token would
+    /// travel in the clear, so the grant is not used (the rule `salesforce.domain` follows).
+    #[error("the token endpoint named an instance_url in plain http; the access token is sent only over https")]
+    InsecureInstanceUrl,
     /// A query longer than Salesforce's request URI accepts (about 16 KB): sending it could
     /// only fail, and resending it would fail again.
     #[error("the query is {0} characters long, more than one Salesforce request URI holds")]

@@ -357,3 +357,37 @@ async fn a_rotated_refresh_token_file_stays_readable_by_its_owner_only() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_grant_naming_a_plain_http_instance_url_off_loopback_is_refused_and_its_token_never_sent()
+{
+    let app = TestApp::spawn_custom(
+        EmulatorConfig {
+            granted_instance_url: Some("http://instance.example.com".to_string()),
+            ..demo::emulator_config()
+        },
+        |t| t,
+    )
+    .await;
+    let tokens = app.token_requests().await;
+    let api = app.api_requests().await;
+    let res = app
+        .get("contacts", "/Users?filter=userName%20eq%20%22x%22")
+        .await;
+    let err = assert_scim_error(res, 502, None).await;
+    assert!(
+        err["detail"].as_str().unwrap().contains("plain http"),
+        "{err}"
+    );
+    assert_eq!(
+        app.token_requests().await - tokens,
+        1,
+        "the grant was asked for"
+    );
+    assert_eq!(
+        app.api_requests().await,
+        api,
+        "no call was made with the token"
+    );
+    app.stop().await;
+}

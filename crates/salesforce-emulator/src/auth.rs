@@ -189,7 +189,7 @@ fn success(state: &AppState, access: String, refresh: Option<String>, scope: &st
     rand::thread_rng().fill(&mut sig);
     let mut body = json!({
         "access_token": access,
-        "instance_url": state.base_url,
+        "instance_url": state.config.granted_instance_url.as_deref().unwrap_or(&state.base_url),
         "id": format!("{}/id/{}/{}", state.base_url, ORG_ID, USER_ID),
         "token_type": "Bearer",
         "issued_at": issued_at,

@@ -34,6 +34,9 @@ pub struct EmulatorConfig {
     pub custom_fields: Vec<CustomField>,
     /// actix worker threads.
     pub workers: usize,
+    /// The `instance_url` token grants answer; `None`: the emulator's own address. A test sets
+    /// another to see a client refuse to send its token where it should not.
+    pub granted_instance_url: Option<String>,
 }
 
 impl Default for EmulatorConfig {
@@ -52,6 +55,7 @@ impl Default for EmulatorConfig {
             jwt_usernames: vec!["demo@example.com".to_string()],
             custom_fields: Vec::new(),
             workers: 1,
+            granted_instance_url: None,
         }
     }
 }
