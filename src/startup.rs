@@ -58,6 +58,51 @@ pub fn app_state(config: &Config) -> Result<AppState, SfError> {
     })
 }
 
+/// How many connections the server holds open at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// The process's open-files limit, after [`raise_open_files_limit`].
+    pub open_files: u64,
+    pub per_worker: usize,
+}
+
+/// Descriptors kept for everything but inbound connections: the listener, Salesforce
+/// connections (a pool per connection), logs, secret files, the demo's emulator.
+const RESERVED_FILES: u64 = 256;
+
+/// actix's own default per worker, the most any worker holds.
+const MAX_PER_WORKER: u64 = 25_000;
+
+impl ConnectionLimits {
+    /// Shares the open-files limit, less [`RESERVED_FILES`], among `workers`.
+    pub fn new(open_files: u64, workers: usize) -> Self {
+        let workers = workers.max(1) as u64;
+        let per_worker =
+            (open_files.saturating_sub(RESERVED_FILES) / workers).clamp(16, MAX_PER_WORKER);
+        ConnectionLimits {
+            open_files,
+            per_worker: usize::try_from(per_worker).unwrap_or(16),
+        }
+    }
+
+    fn for_this_process(workers: usize) -> Self {
+        Self::new(raise_open_files_limit(), workers)
+    }
+}
+
+/// Raises the soft open-files limit to the hard one (many systems start processes at 1024, or
+/// lower in a container) and answers the limit now in force. Where the limit cannot be read,
+/// answers 1024, the usual default.
+pub fn raise_open_files_limit() -> u64 {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot raise the open-files limit");
+            rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1024, |(soft, _)| soft)
+        }
+    }
+}
+
 /// The running server: bound to its own listener, so tests pass port 0 and read the port.
 pub struct Application {
     port: u16,
@@ -76,8 +121,18 @@ impl Application {
         // more lets the last answer be written before a graceful stop gives up on a worker.
         let shutdown_secs = config.request_deadline.as_secs().saturating_add(1);
         let port = listener.local_addr()?.port();
+        let workers = workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .max(1);
+        let limits = ConnectionLimits::for_this_process(workers);
+        tracing::info!(
+            open_files = limits.open_files,
+            connections_per_worker = limits.per_worker,
+            workers,
+            "connection limits"
+        );
         let data = web::Data::new(state);
-        let mut server = HttpServer::new(move || {
+        let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
@@ -104,10 +159,18 @@ impl Application {
         // and knows nothing of the demo's emulator.
         .disable_signals()
         .shutdown_timeout(shutdown_secs)
+        // Set deliberately rather than left to actix's defaults: a request head must arrive
+        // within 5 s (the body within the request deadline, see `http::JsonBody`), a client
+        // that stopped reading gets 1 s to take its answer, and the connections open at once stay
+        // below the open-files limit, so a flood waits in the listen backlog instead of making
+        // accept(2) fail for everyone (`/healthz` included).
+        .client_request_timeout(std::time::Duration::from_secs(5))
+        .client_disconnect_timeout(std::time::Duration::from_secs(1))
+        .keep_alive(std::time::Duration::from_secs(75))
+        .max_connections(limits.per_worker)
+        .backlog(2048)
+        .workers(workers)
         .listen(listener)?;
-        if let Some(w) = workers {
-            server = server.workers(w.max(1));
-        }
         Ok(Application {
             port,
             server: server.run(),
@@ -188,5 +251,18 @@ impl Signals {
             let _ = tokio::signal::ctrl_c().await;
             "Ctrl-C"
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ConnectionLimits;
+
+    #[test]
+    fn connections_share_the_open_files_limit_less_a_reserve_among_the_workers() {
+        assert_eq!(ConnectionLimits::new(20_000, 2).per_worker, 9_872);
+        assert_eq!(ConnectionLimits::new(1_048_576, 1).per_worker, 25_000);
+        // A tiny limit still lets each worker serve a few connections.
+        assert_eq!(ConnectionLimits::new(256, 4).per_worker, 16);
     }
 }

@@ -171,6 +171,30 @@ fn accepted_body_type(value: &[u8]) -> bool {
             .any(|t| media_type.eq_ignore_ascii_case(t))
 }
 
+/// Why a body could not be read.
+pub(crate) enum BodyError {
+    TooLarge,
+    Unreadable(String),
+}
+
+/// Reads a whole body of at most `max` bytes. The caller bounds the time (a body that trickles
+/// in must not hold a connection past the request deadline).
+pub(crate) async fn read_body<S, E>(payload: &mut S, max: usize) -> Result<web::BytesMut, BodyError>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| BodyError::Unreadable(e.to_string()))?;
+        if body.len() + chunk.len() > max {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// Reads a JSON request body: `application/scim+json` or `application/json` (with parameters,
 /// in any case), or no type at all, as some hand-written clients send; anything else is 415.
 /// At most [`MAX_BODY_BYTES`].
@@ -187,19 +211,16 @@ pub async fn json_body(
             .into());
         }
     }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            ScimError::invalid_syntax(format!("the request body could not be read: {e}"))
-        })?;
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(ScimError::payload_too_large(format!(
+    let body = read_body(&mut payload, MAX_BODY_BYTES)
+        .await
+        .map_err(|e| match e {
+            BodyError::TooLarge => ScimError::payload_too_large(format!(
                 "the request body is larger than {MAX_BODY_BYTES} bytes"
-            ))
-            .into());
-        }
-        body.extend_from_slice(&chunk);
-    }
+            )),
+            BodyError::Unreadable(e) => {
+                ScimError::invalid_syntax(format!("the request body could not be read: {e}"))
+            }
+        })?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(
             ScimError::invalid_syntax("the request body is empty; send a JSON object").into(),

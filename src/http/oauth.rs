@@ -82,7 +82,51 @@ fn client_credentials(
     Some((get("client_id")?, vec![get("client_secret")?], false))
 }
 
-pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
+/// The largest token request body: a grant type, a client id and a secret.
+const MAX_FORM_BYTES: usize = 8 * 1024;
+
+/// Reads the form body within the request deadline: the endpoint is unauthenticated until the
+/// body is read, so a client trickling one in must not hold a connection longer than that.
+async fn form_body(
+    state: &AppState,
+    mut payload: web::Payload,
+) -> Result<web::BytesMut, HttpResponse> {
+    let deadline = state.deadline;
+    match tokio::time::timeout(deadline, super::read_body(&mut payload, MAX_FORM_BYTES)).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(super::BodyError::TooLarge)) => Err(oauth_error(
+            413,
+            "invalid_request",
+            &format!("the request body is larger than {MAX_FORM_BYTES} bytes"),
+            false,
+        )),
+        Ok(Err(super::BodyError::Unreadable(_))) => Err(oauth_error(
+            400,
+            "invalid_request",
+            "the request body could not be read",
+            false,
+        )),
+        Err(_) => Err(oauth_error(
+            408,
+            "invalid_request",
+            &format!(
+                "the request body did not arrive within {} s; send it whole",
+                deadline.as_secs()
+            ),
+            false,
+        )),
+    }
+}
+
+pub async fn token(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let body = match form_body(&state, payload).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
     let form: Vec<(String, String)> = url::form_urlencoded::parse(&body)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();

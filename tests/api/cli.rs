@@ -556,3 +556,71 @@ async fn the_logs_at_info_hold_no_email_address_token_or_secret() {
         }
     }
 }
+
+#[tokio::test]
+async fn three_hundred_trickling_token_requests_do_not_stop_healthz_under_a_256_open_files_limit() {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::spawn().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = temp_dir("fds");
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        config_text(
+            &format!("127.0.0.1:{port}"),
+            app.sf.base_url(),
+            &EmulatorConfig::default().client_secret,
+        ),
+    )
+    .unwrap();
+    // The soft limit is what a container or a systemd unit often starts a process with; the
+    // bridge raises it to the hard limit and bounds its connections below that.
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -Sn 256 && exec '{BIN}' serve --config '{}' --workers 1",
+            path.display()
+        ))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..100 {
+        if app.http.get(format!("{base}/healthz")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "serve did not start");
+    let mut held = Vec::new();
+    for _ in 0..300 {
+        let mut c = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        c.write_all(
+            b"POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ng",
+        )
+        .await
+        .unwrap();
+        held.push(c);
+    }
+    let health = app
+        .http
+        .get(format!("{base}/healthz"))
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let status = health.map(|r| r.status().as_u16());
+    assert_eq!(status.ok(), Some(200), "healthz with 300 slow bodies open");
+    drop(held);
+    app.stop().await;
+}

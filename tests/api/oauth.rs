@@ -388,3 +388,50 @@ async fn an_unconfigured_client_id_is_blocked_exactly_like_a_real_one() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_token_request_body_that_trickles_in_is_a_408_at_the_deadline() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_with(with_timeouts(2, 1)).await;
+    let host = app.address.trim_start_matches("http://").to_string();
+    let mut conn = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let head = format!(
+        "POST /oauth/token HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: 100\r\n\r\ngrant_type="
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        conn.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(
+        read.is_ok(),
+        "the bridge still waits for the body after 10 s"
+    );
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("invalid_request"), "{text}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_token_request_body_over_8_kib_is_refused() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .http
+        .post(format!("{}/oauth/token", app.address))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "grant_type=client_credentials&pad={}",
+            "x".repeat(9000)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request");
+    app.stop().await;
+}
