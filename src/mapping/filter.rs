@@ -376,12 +376,18 @@ fn field_condition(
             value: SoqlValue::Null,
         });
     }
-    // Mapped fields hold text (the bridge writes numbers as strings), so an unquoted number
-    // (Entra's `externalId eq 1234`) compares as text.
+    // Mapped fields hold text (every mappable attribute is a string in RFC 7643; `active`, the
+    // one boolean, is the disable field's), so an unquoted number (Entra's `externalId eq
+    // 1234`) or boolean (`title eq true`) compares as its text: SOQL `Title = true` is refused
+    // by Salesforce (INVALID_FIELD, "must be of type string").
     let text;
     let value = match value {
         CompValue::Number(n) => {
             text = CompValue::String(n.to_string());
+            &text
+        }
+        CompValue::Bool(b) => {
+            text = CompValue::String(b.to_string());
             &text
         }
         other => other,

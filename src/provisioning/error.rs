@@ -144,6 +144,10 @@ pub fn into_scim(e: SfError, connection: &str, mapping: &Mapping, subject: &str)
                     "Salesforce's token endpoint named an instance_url in plain http for connection '{connection}', so the bridge did not send the token there; run `scim-bridge test-connection`"
                 ))
             }
+            SfError::Refused(Refusal::QueryTooDeep(depth)) => ScimError::invalid_filter(format!(
+                "this filter makes a Salesforce query nested {depth} parentheses deep, more than the {} the bridge sends: write it with fewer nested 'not (…)' groups",
+                crate::salesforce::query::MAX_SOQL_DEPTH
+            )),
             SfError::Refused(Refusal::ForeignLocator) => {
                 tracing::error!(connection, error = %loggable(&e), "Salesforce answered a cursor the bridge will not follow");
                 ScimError::bad_gateway("Salesforce answered something the bridge did not expect; see the bridge's log")

@@ -74,6 +74,9 @@ pub enum Refusal {
     /// only fail, and resending it would fail again.
     #[error("the query is {0} characters long, more than one Salesforce request URI holds")]
     QueryTooLong(usize),
+    /// A query whose conditions nest deeper than [`super::query::MAX_SOQL_DEPTH`] parentheses.
+    #[error("the query's conditions nest {0} parentheses deep")]
+    QueryTooDeep(usize),
     /// The org's daily API allowance is down to the reserve the bridge leaves to the rest of
     /// the org (`Sforce-Limit-Info`): nothing is sent until the next probe.
     #[error("the org has used {used} of its {limit} daily API requests; the last {reserve} are kept for the rest of the org")]

@@ -21,6 +21,11 @@ use super::wire::{decode, strip_attributes, RawQueryPage, Record};
 /// Options Header", REST API Developer Guide).
 pub const BATCH_SIZE_RANGE: (u32, u32) = (200, 2000);
 
+/// How deep the parentheses of a query may nest. Salesforce documents no limit; the emulator
+/// refuses deeper ones, and a SCIM filter at its own 64 levels of `not (… and …)` renders two
+/// parentheses a level. No IdP writes such filters: they are refused as filters, not sent.
+pub const MAX_SOQL_DEPTH: usize = 64;
+
 /// The longest SOQL text sent in a `GET /query` URL: Salesforce refuses request URIs beyond
 /// about 16,384 bytes ("REST API Developer Guide: URI length"), and encoding grows the text.
 pub const MAX_SOQL_CHARS: usize = 10_000;
@@ -150,6 +155,10 @@ impl SalesforceClient {
         // Percent-encoding can triple a character; stay inside ~16 KB of URI.
         if soql.len() > MAX_SOQL_CHARS {
             return Err(SfError::Refused(Refusal::QueryTooLong(soql.len())));
+        }
+        let depth = super::soql::paren_depth(&soql);
+        if depth > MAX_SOQL_DEPTH {
+            return Err(SfError::Refused(Refusal::QueryTooDeep(depth)));
         }
         tracing::debug!(object, soql = %soql, "SOQL query");
         let mut call = Call::new(

@@ -59,6 +59,28 @@ impl SoqlValue {
     }
 }
 
+/// The deepest parenthesis nesting of SOQL text (string literals, with their `\'` escapes,
+/// skipped).
+pub fn paren_depth(soql: &str) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0, false, false);
+    for c in soql.chars() {
+        match (in_string, escaped, c) {
+            (true, true, _) => escaped = false,
+            (true, false, '\\') => escaped = true,
+            (true, false, '\'') => in_string = false,
+            (true, false, _) => {}
+            (false, _, '\'') => in_string = true,
+            (false, _, '(') => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            (false, _, ')') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 /// serde_json prints large or tiny floats with an exponent (`1e20`), which SOQL does not accept;
 /// Rust's own `f64` Display never uses one.
 fn render_number(n: &serde_json::Number) -> String {
@@ -455,6 +477,13 @@ fn escape_into(s: &str, like: bool, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parenthesis_depth_skips_string_literals_and_their_escapes() {
+        assert_eq!(paren_depth("SELECT Id FROM Contact"), 0);
+        assert_eq!(paren_depth("WHERE (A = 1 AND (NOT (B = 2)))"), 3);
+        assert_eq!(paren_depth(r"WHERE Title = '((((\'((' AND (X = 1)"), 1);
+    }
 
     fn f(s: &str) -> FieldName {
         FieldName::new(s).unwrap()

@@ -593,3 +593,45 @@ async fn a_filter_value_longer_than_salesforce_accepts_is_refused_before_any_que
     assert_eq!(list["totalResults"], json!(0));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_unquoted_boolean_compared_with_a_text_attribute_compares_as_its_text() {
+    let app = TestApp::spawn().await;
+    three_contacts(&app).await;
+    let mut u = user("truthy@acme.test", "Tru", "Thy");
+    u["title"] = json!("true");
+    app.create_user("contacts", u).await;
+    // Salesforce refuses `Title = true` (INVALID_FIELD); the bridge sends `Title = 'true'`.
+    assert_eq!(matched(&app, "title eq true").await, v(&["Thy"]));
+    assert_eq!(matched(&app, "title eq false").await, v(&[]));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_filter_whose_query_would_nest_past_64_parentheses_is_invalid_and_never_sent() {
+    let app = TestApp::spawn().await;
+    // 40 levels of `not (a and …)`: within SCIM's 64, but two SOQL parentheses a level.
+    let mut filter = "title pr".to_string();
+    for _ in 0..40 {
+        filter = format!("not (userName pr and {filter})");
+    }
+    let before = app.api_requests().await;
+    let err = assert_scim_error(
+        raw_filter(&app, "contacts", &filter).await,
+        400,
+        Some("invalidFilter"),
+    )
+    .await;
+    assert!(
+        err["detail"].as_str().unwrap().contains("parentheses deep"),
+        "{err}"
+    );
+    assert_eq!(app.api_requests().await, before, "nothing was sent");
+    // 20 levels are fine.
+    let mut filter = "title pr".to_string();
+    for _ in 0..20 {
+        filter = format!("not (userName pr and {filter})");
+    }
+    assert_eq!(raw_filter(&app, "contacts", &filter).await.status(), 200);
+    app.stop().await;
+}
