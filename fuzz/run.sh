@@ -64,12 +64,12 @@ for t in "${targets[@]}"; do
     fi
     build_secs=$(($(date +%s) - build_start))
     echo "== $t: fuzzing for ${seconds}s ${extra[*]:-}" >&2
-    start=$(date +%s.%N)
+    start=$(date +%s%N)
     cargo +nightly fuzz run -s "$sanitizer" "$t" "fuzz/corpus/$t" "fuzz/seeds/$t" -- \
         -max_total_time="$seconds" -timeout=10 -print_final_stats=1 "${extra[@]}" \
         >>"$log" 2>&1
     status=$?
-    wall=$(echo "$(date +%s.%N) - $start" | bc)
+    wall=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
     if [ -z "$execs" ]; then
