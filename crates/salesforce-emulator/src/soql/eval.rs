@@ -184,7 +184,9 @@ fn equals(kind: FieldKind, cell: &Val, lit: &Val) -> bool {
 /// Wildcard matching without recursion (linear backtracking to the last `%`), so hostile
 /// patterns cost at most O(text × pattern).
 fn like(text: &str, pattern: &[LikeAtom]) -> bool {
-    let text: Vec<char> = text.to_lowercase().chars().collect();
+    // Character by character, as the pattern was folded: `str::to_lowercase` applies the
+    // final-sigma rule, so "xΣ" would fold to "xς" and never match a pattern's "σ".
+    let text: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
     let (mut t, mut p) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
@@ -301,4 +303,18 @@ pub(crate) fn sort_rows<'a>(rows: Vec<&'a Row>, keys: &[SortKey]) -> Vec<&'a Row
         Ordering::Equal
     });
     keyed.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_folds_case_character_by_character_so_a_final_sigma_still_matches() {
+        // Found by fuzz/soql: `LIKE '%Σ'` matched "Σ" but not "xΣ".
+        let pattern = vec![LikeAtom::Any, LikeAtom::Char('σ')];
+        assert!(like("Σ", &pattern));
+        assert!(like("xΣ", &pattern));
+        assert!(like("ΟΔΥΣΣΕΥΣ", &pattern));
+    }
 }
