@@ -15,4 +15,5 @@ pub mod salesforce;
 pub mod scim;
 pub mod setup;
 pub mod startup;
+pub mod telemetry;
 pub mod testconn;

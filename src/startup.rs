@@ -16,12 +16,24 @@ use crate::http::{self, AppState, Served};
 use crate::inbound::{FailureThrottle, TokenIssuer};
 use crate::provisioning::Connection;
 use crate::salesforce::{SalesforceClient, SfError};
+use crate::telemetry::Telemetry;
 
 /// Builds one connection: its Salesforce client (which sends nothing yet) and its spec.
 pub fn connection(c: &ConnectionConfig) -> Result<Connection, SfError> {
     Ok(Connection::new(
         c.spec.clone(),
         SalesforceClient::new(c.salesforce.clone())?,
+    ))
+}
+
+/// As [`connection`], counting into `telemetry` under the connection's name.
+pub fn metered_connection(
+    c: &ConnectionConfig,
+    telemetry: &Arc<Telemetry>,
+) -> Result<Connection, SfError> {
+    Ok(Connection::new(
+        c.spec.clone(),
+        SalesforceClient::with_meter(c.salesforce.clone(), telemetry.meter(c.name()))?,
     ))
 }
 
@@ -32,12 +44,13 @@ pub fn connections(config: &Config) -> Result<Vec<Connection>, SfError> {
 
 /// What the HTTP layer serves for a configuration.
 pub fn app_state(config: &Config) -> Result<AppState, SfError> {
+    let telemetry = Arc::new(Telemetry::new());
     let mut served = std::collections::HashMap::new();
     for c in &config.connections {
         served.insert(
             c.name().to_string(),
             Served {
-                connection: Arc::new(connection(c)?),
+                connection: Arc::new(metered_connection(c, &telemetry)?),
                 inbound: c.inbound.clone(),
             },
         );
@@ -55,7 +68,28 @@ pub fn app_state(config: &Config) -> Result<AppState, SfError> {
             public_url: config.public_url.clone(),
             trusted_proxies: config.trusted_proxies.clone(),
         },
+        telemetry,
     })
+}
+
+/// The `metrics_listen` server: `GET /metrics` only, unauthenticated, on its own port (one
+/// worker: a scrape is a few kilobytes every few seconds).
+fn metrics_server(
+    data: &web::Data<AppState>,
+    listener: TcpListener,
+) -> std::io::Result<(u16, Server)> {
+    let port = listener.local_addr()?.port();
+    let data = data.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .route("/metrics", web::get().to(http::operate::open_metrics))
+    })
+    .disable_signals()
+    .workers(1)
+    .listen(listener)?
+    .run();
+    Ok((port, server))
 }
 
 /// How many connections the server holds open at once.
@@ -107,6 +141,8 @@ pub fn raise_open_files_limit() -> u64 {
 pub struct Application {
     port: u16,
     server: Server,
+    /// The `metrics_listen` server (only `GET /metrics`), and its port.
+    metrics: Option<(u16, Server)>,
 }
 
 impl Application {
@@ -132,6 +168,10 @@ impl Application {
             "connection limits"
         );
         let data = web::Data::new(state);
+        let metrics = match config.metrics_listen {
+            Some(addr) => Some(metrics_server(&data, TcpListener::bind(addr)?)?),
+            None => None,
+        };
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
@@ -149,6 +189,16 @@ impl Application {
                             res.headers_mut()
                                 .insert(HeaderName::from_static(http::REQUEST_ID_HEADER), v);
                         }
+                        Ok(res)
+                    }
+                })
+                // Around the handlers, so every answer is counted with its final status.
+                .wrap_fn(|req, srv| {
+                    let started = std::time::Instant::now();
+                    let fut = srv.call(req);
+                    async move {
+                        let res = fut.await?;
+                        http::metrics::count_scim_request(&res, started.elapsed());
                         Ok(res)
                     }
                 })
@@ -174,6 +224,7 @@ impl Application {
         Ok(Application {
             port,
             server: server.run(),
+            metrics,
         })
     }
 
@@ -181,13 +232,27 @@ impl Application {
         self.port
     }
 
+    /// The port of the `metrics_listen` server, when configured.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
+    }
+
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
     }
 
-    /// Serves until the server is stopped through its [`handle`](Self::handle).
+    /// Serves until the server is stopped through its [`handle`](Self::handle); the metrics
+    /// server stops with it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Some((_, metrics)) = self.metrics else {
+            return self.server.await;
+        };
+        let metrics_handle = metrics.handle();
+        let metrics_task = tokio::spawn(metrics);
+        let served = self.server.await;
+        metrics_handle.stop(false).await;
+        let _ = metrics_task.await;
+        served
     }
 
     /// Serves until one of `signals` (SIGTERM from `docker stop` or Kubernetes, SIGINT from
@@ -196,9 +261,22 @@ impl Application {
     /// returns.
     pub async fn run_until_signalled(self, mut signals: Signals) -> std::io::Result<()> {
         let handle = self.server.handle();
+        let metrics = self.metrics.map(|(_, m)| {
+            let h = m.handle();
+            (h, tokio::spawn(m))
+        });
+        let stop_metrics = |metrics: Option<(ServerHandle, tokio::task::JoinHandle<_>)>| async move {
+            if let Some((h, task)) = metrics {
+                h.stop(true).await;
+                let _ = task.await;
+            }
+        };
         let mut server = std::pin::pin!(self.server);
         let signal = tokio::select! {
-            stopped = &mut server => return stopped,
+            stopped = &mut server => {
+                stop_metrics(metrics).await;
+                return stopped;
+            }
             signal = signals.recv() => signal,
         };
         tracing::info!(
@@ -206,6 +284,7 @@ impl Application {
             "stopping: no new connections; finishing the requests in flight"
         );
         let ((), stopped) = tokio::join!(handle.stop(true), server);
+        stop_metrics(metrics).await;
         tracing::info!("stopped");
         stopped
     }

@@ -54,6 +54,7 @@ pub(super) fn check(raw: RawConfig) -> Result<Config, ConfigError> {
             "request_deadline_secs",
             "public_url",
             "trusted_proxies",
+            "metrics_listen",
             "connections",
         ],
     );
@@ -120,6 +121,16 @@ pub(super) fn check(raw: RawConfig) -> Result<Config, ConfigError> {
     if !(1..=600).contains(&request_deadline_secs) {
         c.add("request_deadline_secs", "must be between 1 and 600");
     }
+    let metrics_listen = raw.metrics_listen.as_deref().and_then(|text| {
+        text.parse::<SocketAddr>()
+            .map_err(|_| {
+                c.add(
+                    "metrics_listen",
+                    format!("'{text}' is not an address like 0.0.0.0:9090"),
+                )
+            })
+            .ok()
+    });
     let public_url = raw
         .public_url
         .as_deref()
@@ -185,6 +196,7 @@ pub(super) fn check(raw: RawConfig) -> Result<Config, ConfigError> {
             token_lifetime: Duration::from_secs(token_lifetime_secs),
             request_deadline: Duration::from_secs(request_deadline_secs),
             token_backoff: crate::inbound::Backoff::default(),
+            metrics_listen,
             public_url,
             trusted_proxies,
             connections,

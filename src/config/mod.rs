@@ -76,6 +76,8 @@ pub struct Config {
     /// When `POST /oauth/token` stops checking a client id's secrets after failures. Not a
     /// configuration key (the default suits every IdP); tests shorten the window.
     pub token_backoff: Backoff,
+    /// A second listener serving only `GET /metrics`, unauthenticated.
+    pub metrics_listen: Option<SocketAddr>,
     /// `https://scim.example.com`: the origin of `meta.location`, whatever the headers say.
     pub public_url: Option<String>,
     /// Peers whose `Forwarded` / `X-Forwarded-*` headers are honoured.

@@ -25,6 +25,7 @@ pub struct RawConfig {
     pub token_lifetime_secs: Option<u64>,
     pub request_deadline_secs: Option<u64>,
     pub public_url: Option<String>,
+    pub metrics_listen: Option<String>,
     pub trusted_proxies: Option<Vec<String>>,
     #[serde(default)]
     pub connections: BTreeMap<String, RawConnection>,

@@ -4,14 +4,17 @@
 //! root ([`crate::startup`]) hands it an [`AppState`].
 //!
 //! Routes: [`routes::ROUTES`] (and `openapi/scim-bridge.yaml`, checked against it). Handlers
-//! by resource: [`users`], [`discovery`], [`oauth`], [`admin`].
+//! by resource: [`users`], [`discovery`], [`oauth`], [`admin`], [`operate`] (metrics,
+//! readiness, sync status).
 
 pub mod admin;
 pub mod auth;
 pub mod discovery;
 pub mod error;
 pub mod logging;
+pub mod metrics;
 pub mod oauth;
+pub mod operate;
 pub mod origin;
 pub mod routes;
 pub mod users;
@@ -90,6 +93,8 @@ pub struct AppState {
     pub token_failures: FailureThrottle,
     /// Where the bridge says it lives (`meta.location`).
     pub origins: origin::Origins,
+    /// Every metric of this bridge (`/metrics`).
+    pub telemetry: Arc<crate::telemetry::Telemetry>,
 }
 
 impl AppState {

@@ -5,7 +5,7 @@
 use actix_web::http::Method;
 use actix_web::{web, Route as ActixRoute};
 
-use super::{admin, discovery, oauth, users};
+use super::{admin, discovery, oauth, operate, users};
 
 /// Completes a method's route with its handler.
 pub type Handler = fn(ActixRoute) -> ActixRoute;
@@ -35,12 +35,24 @@ pub static ROUTES: &[Route] = &[
         methods: &[(Method::GET, |r| r.to(super::healthz))],
     },
     Route {
+        path: "/readyz",
+        methods: &[(Method::GET, |r| r.to(operate::readyz))],
+    },
+    Route {
+        path: "/metrics",
+        methods: &[(Method::GET, |r| r.to(operate::metrics))],
+    },
+    Route {
         path: "/oauth/token",
         methods: &[(Method::POST, |r| r.to(oauth::token))],
     },
     Route {
         path: "/admin/connections/{name}/test",
         methods: &[(Method::POST, |r| r.to(admin::test_connection))],
+    },
+    Route {
+        path: "/admin/connections/{name}/status",
+        methods: &[(Method::GET, |r| r.to(operate::status))],
     },
     Route {
         path: "/admin/connections/{name}/removals",

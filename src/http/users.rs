@@ -8,16 +8,18 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde_json::Value;
 use tracing::Instrument;
 
 use super::{scim_response, AppState, HttpError, JsonBody};
+use crate::provisioning::failures::Failure;
 use crate::provisioning::{Connection, Ctx, Outcome};
 use crate::scim::error::ScimError;
 use crate::scim::list::{project, ListQuery};
 use crate::scim::patch::parse_patch;
 use crate::scim::resource::Resource;
+use crate::telemetry::Outcome as TelemetryOutcome;
 
 /// The header that explains policy decisions the response alone cannot show.
 pub const NOTICE_HEADER: &str = "x-scim-bridge-notice";
@@ -117,6 +119,7 @@ pub struct Scim {
     if_match: Option<String>,
     due: std::time::Instant,
     deadline: Duration,
+    request_id: Option<String>,
 }
 
 impl actix_web::FromRequest for Scim {
@@ -141,6 +144,10 @@ impl Scim {
             conn,
             due: std::time::Instant::now() + state.deadline,
             deadline: state.deadline,
+            request_id: req
+                .extensions()
+                .get::<tracing_actix_web::RequestId>()
+                .map(|id| id.to_string()),
         })
     }
 
@@ -158,7 +165,31 @@ impl Scim {
         op: &'static str,
         fut: impl Future<Output = Result<T, ScimError>>,
     ) -> Result<T, ScimError> {
-        run(self.deadline, &self.conn, op, fut).await
+        let result = run(self.deadline, &self.conn, op, fut).await;
+        if let Err(e) = &result {
+            self.failed(op, e);
+        }
+        result
+    }
+
+    /// Keeps a failure for the sync status, and counts a failed write's outcome. A read of an
+    /// id that does not exist is an IdP's ordinary look-up, not a failure.
+    fn failed(&self, op: &'static str, e: &ScimError) {
+        let write = matches!(op, "create" | "replace" | "patch" | "delete");
+        if !write && e.status == 404 {
+            return;
+        }
+        if write {
+            self.conn.meter.outcome(if e.status >= 500 {
+                TelemetryOutcome::Failed
+            } else {
+                TelemetryOutcome::Refused
+            });
+        }
+        let id = (!self.id.is_empty()).then(|| self.id.clone());
+        self.conn
+            .failures
+            .record(Failure::new(self.request_id.clone(), op, id, e));
     }
 }
 

@@ -9,6 +9,7 @@ use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde_json::Value;
 
 use super::error::into_scim;
+use super::failures::RecentFailures;
 use super::guard::{GuardSpec, RemovalGuard};
 use super::memory::{CursorMemory, LookupMemory};
 use super::policy::{OnExisting, Policy};
@@ -21,6 +22,7 @@ use crate::salesforce::{
 use crate::scim::error::ScimError;
 use crate::scim::resource::{Resource, ResourceType, USER};
 use crate::scim::values::get_ci;
+use crate::telemetry::Meter;
 
 pub(super) type Result<T> = std::result::Result<T, ScimError>;
 
@@ -54,12 +56,19 @@ pub struct Connection {
     pub(super) cursors: CursorMemory,
     /// Holds removals past the threshold (see [`super::guard`]).
     pub guard: RemovalGuard,
+    /// Outcomes and policy refusals, counted for `/metrics` (the client's meter).
+    pub meter: Meter,
+    /// The latest failed requests, for the sync status.
+    pub failures: RecentFailures,
 }
 
 impl Connection {
     pub fn new(spec: ConnectionSpec, client: SalesforceClient) -> Self {
         let guard = RemovalGuard::new(spec.removal_guard);
+        let meter = client.meter().clone();
         Connection {
+            meter,
+            failures: RecentFailures::default(),
             spec,
             client,
             memory: LookupMemory::default(),

@@ -47,6 +47,13 @@ const CONFIG_CODES: &[&str] = &[
 /// logged (codes only, never Salesforce's messages, which can quote personal data) and answered
 /// with a detail an admin can act on.
 pub fn into_scim(e: SfError, connection: &str, mapping: &Mapping, subject: &str) -> ScimError {
+    let salesforce_code = e.code().map(str::to_string);
+    let mut error = into_scim_error(e, connection, mapping, subject);
+    error.salesforce_code = salesforce_code;
+    error
+}
+
+fn into_scim_error(e: SfError, connection: &str, mapping: &Mapping, subject: &str) -> ScimError {
     {
         let code = e.code().unwrap_or("").to_string();
         let sf_message = first_message(&e);

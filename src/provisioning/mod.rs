@@ -9,7 +9,8 @@
 //!
 //! - [`connection`]: [`Connection`] and [`ConnectionSpec`], what every operation shares.
 //! - [`users`]: create, replace, patch, delete of people; [`list`]: get, list, search.
-//! - [`guard`]: the removal guard, a brake on mass removals.
+//! - [`guard`]: the removal guard, a brake on mass removals; [`failures`]: the recent
+//!   failures a sync status shows.
 //! - [`policy`]: the toggles; [`notices`]: every notice's wording; [`error`]: Salesforce
 //!   failures → SCIM errors, in one table.
 //!
@@ -20,6 +21,7 @@
 
 pub mod connection;
 pub mod error;
+pub mod failures;
 pub mod guard;
 pub mod list;
 pub mod memory;

@@ -14,6 +14,7 @@ use crate::salesforce::{MatchKey, Record};
 use crate::scim::error::ScimError;
 use crate::scim::patch::PatchOperation;
 use crate::scim::values::get_ci;
+use crate::telemetry::Outcome as TelemetryOutcome;
 
 impl Connection {
     /// `POST /Users` (RFC 7644 §3.3): a userName this connection already has is a 409; a
@@ -62,7 +63,7 @@ impl Connection {
         };
         if let Some(holder) = found.iter().find(holds_key) {
             return Err(ScimError::uniqueness(format!(
-                "connection '{}' already has a User with userName '{user_name}' (id {}); find it with GET /Users?filter=userName eq \"{user_name}\"",
+                "connection '{}' already has a User with this userName (id {}); find it with GET /Users?filter=userName eq \"<the userName>\"",
                 self.name(),
                 get_ci(holder, "Id").and_then(Value::as_str).unwrap_or("-"),
             )));
@@ -71,6 +72,7 @@ impl Connection {
             return self.adopt(ctx, existing, view, m, notices).await;
         }
         if !policy.allow_create {
+            self.meter.policy_refusal("allow_create");
             return Err(ScimError::forbidden(format!(
                 "creating {object}s is turned off for connection '{name}' (policy.allow_create = false) and no {object} without a key has the same {field}; nothing was written to Salesforce",
                 object = self.object(),
@@ -79,6 +81,7 @@ impl Connection {
             )));
         }
         if create_disabled_refused {
+            self.meter.policy_refusal("allow_disable");
             notices.push(notices::created_active(self.object()));
         }
         self.check_time_for_create(ctx)?;
@@ -89,6 +92,7 @@ impl Connection {
             .map_err(|e| self.fail_for(&format!("the new {}", self.object()), e))?;
         let new_id = get_ci(&record, "Id").and_then(Value::as_str).unwrap_or("-");
         tracing::info!(connection = self.name(), id = new_id, "created");
+        self.meter.outcome(TelemetryOutcome::Created);
         Ok(Outcome {
             resource: self.resource(ctx, &record),
             notices,
@@ -127,6 +131,7 @@ impl Connection {
             .write_changes(&id, &existing, &view, Write::Adopt, &mut notices)
             .await?;
         tracing::info!(connection = self.name(), id = %id, "create adopted an existing record");
+        self.meter.outcome(TelemetryOutcome::Adopted);
         Ok(Outcome {
             resource: self.resource(ctx, &record),
             notices,
@@ -306,11 +311,13 @@ impl Connection {
                 }
             }
         }
+        let mut disables = false;
         let active_field = mapping.disable.as_ref().map(|d| d.field.to_string());
         let active_change = active_field
             .as_ref()
             .and_then(|f| changes.remove(f).map(|v| (f.clone(), v)));
         if !changes.is_empty() && !policy.allow_update {
+            self.meter.policy_refusal("allow_update");
             notices.push(notices::updates_off(
                 &changes.keys().cloned().collect::<Vec<_>>(),
             ));
@@ -318,8 +325,13 @@ impl Connection {
         }
         if let Some((field, value)) = active_change {
             if policy.allow_disable {
+                disables = mapping
+                    .disable
+                    .as_ref()
+                    .is_some_and(|d| d.disabled_value == value);
                 changes.insert(field, value);
             } else {
+                self.meter.policy_refusal("allow_disable");
                 notices.push(notices::active_change_off());
             }
         }
@@ -347,6 +359,13 @@ impl Connection {
             fields = %changes.keys().cloned().collect::<Vec<_>>().join(","),
             "updated"
         );
+        if mode == Write::Replace {
+            self.meter.outcome(if disables {
+                TelemetryOutcome::Disabled
+            } else {
+                TelemetryOutcome::Updated
+            });
+        }
         Ok(record)
     }
 
@@ -396,6 +415,7 @@ impl Connection {
         let subject = self.subject(id);
         let mut removal = Removal::default();
         if !policy.allow_deprovision {
+            self.meter.policy_refusal("allow_deprovision");
             removal.notices.push(notices::deprovision_off(&subject));
             self.leave(id, &current, false, &mut removal.notices)
                 .await?;
@@ -412,7 +432,10 @@ impl Connection {
                         .await
                 };
                 match deleted {
-                    Ok(()) => tracing::info!(connection = self.name(), id, "deleted"),
+                    Ok(()) => {
+                        tracing::info!(connection = self.name(), id, "deleted");
+                        self.meter.outcome(TelemetryOutcome::Deleted);
+                    }
                     Err(e) if e.has_code("DELETE_FAILED") && self.can_disable() => {
                         removal.notices.push(notices::disabled_instead_of_deleted(
                             &subject,
@@ -425,12 +448,14 @@ impl Connection {
                 }
             }
             RemoveAction::Delete => {
+                self.meter.policy_refusal("allow_delete");
                 removal.notices.push(notices::delete_off(&subject));
                 self.leave(id, &current, false, &mut removal.notices)
                     .await?;
             }
             RemoveAction::Disable => {
                 if !policy.allow_disable {
+                    self.meter.policy_refusal("allow_disable");
                     removal.notices.push(notices::disable_off(&subject));
                 }
                 self.leave(id, &current, policy.allow_disable, &mut removal.notices)
@@ -452,13 +477,17 @@ impl Connection {
                     ?kind,
                     "removal held by the removal guard"
                 );
+                self.meter.policy_refusal("removal_guard");
                 self.held(&held)
             })
     }
 
     /// A 429 without a Salesforce request when a removal of `id` is already held.
     fn check_held(&self, id: &str) -> Result<()> {
-        self.guard.check_held(id).map_err(|held| self.held(&held))
+        self.guard.check_held(id).map_err(|held| {
+            self.meter.policy_refusal("removal_guard");
+            self.held(&held)
+        })
     }
 
     fn held(&self, held: &guard::Held) -> ScimError {
@@ -501,6 +530,9 @@ impl Connection {
                     disabled = disable,
                     "left the connection"
                 );
+                if disable {
+                    self.meter.outcome(TelemetryOutcome::Disabled);
+                }
                 Ok(())
             }
             Err(e) if e.has_code("CANNOT_UPDATE_CONVERTED_LEAD") => {

@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
 use super::error::{Refusal, SfError};
+use crate::telemetry::Meter;
 
 /// Grant type name for the JWT bearer flow (RFC 7523 §2.1).
 const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -126,6 +127,7 @@ pub(crate) struct Auth {
     state: RwLock<TokenState>,
     renew_lock: Arc<tokio::sync::Mutex<()>>,
     token_requests: AtomicU64,
+    meter: Meter,
 }
 
 #[derive(Serialize)]
@@ -159,8 +161,10 @@ impl Auth {
         access_token: Option<SecretString>,
         refresh_token: Option<SecretString>,
         instance_url: String,
+        meter: Meter,
     ) -> Self {
         Auth {
+            meter,
             http,
             creds,
             state: RwLock::new(TokenState {
@@ -238,6 +242,26 @@ impl Auth {
             }
         }
         self.spawn_grant(guard).await.map(|(token, _)| token)
+    }
+
+    /// Whether this client holds a token Salesforce has not refused: a held token counts (no
+    /// request is spent checking it; a refused one is dropped by the call that learns it), and
+    /// without one a grant is tried, at most once per `recheck` after a failure. A grant is not
+    /// a REST call, so readiness never spends the org's API allowance.
+    pub async fn ready(self: &Arc<Self>, recheck: std::time::Duration) -> Result<(), SfError> {
+        let epoch = {
+            let st = self.read();
+            if st.access.is_some() {
+                return Ok(());
+            }
+            if let (Some(e), Some(at)) = (&st.last_error, st.failed_at) {
+                if at.elapsed() < recheck {
+                    return Err(e.clone());
+                }
+            }
+            st.epoch
+        };
+        self.renew(epoch).await.map(|_| ())
     }
 
     /// A fresh grant now, whatever the current token (the "test connection" button).
@@ -400,7 +424,26 @@ impl Auth {
         Ok(granted)
     }
 
+    /// One token request, counted in `scim_bridge_token_grants_total`: `ok`, `refused` (the
+    /// token endpoint said no: fix the credentials) or `failed` (it could not be reached, or
+    /// answered 5xx or nonsense).
     async fn post_token(
+        &self,
+        form: &[(&str, &str)],
+        grant: &'static str,
+    ) -> Result<Granted, SfError> {
+        let result = self.exchange(form, grant).await;
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(SfError::Auth { .. } | SfError::Refused(_)) => "refused",
+            Err(SfError::Api { status, .. }) if *status < 500 => "refused",
+            Err(_) => "failed",
+        };
+        self.meter.token_grant(&grant.replace('-', "_"), outcome);
+        result
+    }
+
+    async fn exchange(
         &self,
         form: &[(&str, &str)],
         grant: &'static str,

@@ -29,6 +29,7 @@ use super::retry::always_resend;
 use super::settings::{Grants, SalesforceSettings};
 use super::sobject::SObject;
 use super::transport::Call;
+use crate::telemetry::Meter;
 
 /// The Salesforce REST client. Cheap to clone (shared state behind an `Arc`); `Send + Sync`.
 #[derive(Clone)]
@@ -48,6 +49,7 @@ pub(super) struct Inner {
     pub budget: Budget,
     pub coalescers: Coalescers,
     pub calls: AtomicU64,
+    pub meter: Meter,
 }
 
 /// Connections idle this long are closed (Salesforce's edge closes them after about 2 minutes).
@@ -61,6 +63,11 @@ impl SalesforceClient {
     /// Builds the client (one HTTP connection pool for its lifetime). Sends nothing: the first
     /// grant happens on the first call that needs a token.
     pub fn new(settings: SalesforceSettings) -> Result<Self, SfError> {
+        Self::with_meter(settings, Meter::detached())
+    }
+
+    /// As [`Self::new`], counting calls, retries and grants through `meter`.
+    pub fn with_meter(settings: SalesforceSettings, meter: Meter) -> Result<Self, SfError> {
         let login_url = normalise_base_url(&settings.login_url).ok_or_else(|| {
             SfError::NotConfigured(
                 "login_url must be an http(s) URL such as https://acme.my.salesforce.com"
@@ -116,6 +123,7 @@ impl SalesforceClient {
             settings.access_token.clone(),
             settings.refresh_token.clone(),
             instance_url,
+            meter.clone(),
         );
         Ok(SalesforceClient {
             inner: Arc::new_cyclic(|weak| Inner {
@@ -130,6 +138,7 @@ impl SalesforceClient {
                 budget: Budget::new(settings.api_reserve_percent),
                 coalescers: Coalescers::new(weak, settings.coalesce_window),
                 calls: AtomicU64::new(0),
+                meter,
             }),
         })
     }
@@ -183,6 +192,17 @@ impl SalesforceClient {
     }
 
     /// The instance REST calls go to now.
+    /// Whether the client holds (or can obtain) a token Salesforce accepts; see
+    /// [`Auth::ready`]. Spends no API request.
+    pub async fn readiness(&self, recheck: Duration) -> Result<(), SfError> {
+        self.inner.auth.ready(recheck).await
+    }
+
+    /// The meter this client counts its calls through (its connection's).
+    pub fn meter(&self) -> &Meter {
+        &self.inner.meter
+    }
+
     pub fn instance_url(&self) -> String {
         self.inner.auth.instance_url()
     }

@@ -68,6 +68,9 @@ impl SalesforceClient {
         let mut resent_after_maybe_done = false;
         loop {
             n += 1;
+            if n > 1 {
+                self.inner.meter.retry(label);
+            }
             let failure = match attempt(n).await {
                 Ok(value) => {
                     return Retried {

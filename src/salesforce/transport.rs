@@ -40,6 +40,33 @@ pub(super) struct Call<'a> {
 }
 
 impl<'a> Call<'a> {
+    /// What the call is for, as `scim_bridge_salesforce_requests_total` labels it.
+    pub fn kind(&self) -> &'static str {
+        let t = self.template;
+        if t.starts_with("/query") {
+            "query"
+        } else if t.starts_with("/composite") {
+            "composite"
+        } else if t.starts_with("/tooling") {
+            "tooling"
+        } else if t.ends_with("/describe") {
+            "describe"
+        } else if t == "/limits" {
+            "limits"
+        } else if t == "/sobjects/{object}" && self.method == Method::POST {
+            "create"
+        } else if t == "/sobjects/{object}/{id}" {
+            match self.method {
+                Method::GET => "read",
+                Method::PATCH => "update",
+                Method::DELETE => "delete",
+                _ => "other",
+            }
+        } else {
+            "other"
+        }
+    }
+
     pub fn new(
         method: Method,
         target: Target,
@@ -164,9 +191,11 @@ impl SalesforceClient {
         }
         self.inner.calls.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
+        let meter = &self.inner.meter;
         let response = match request.send().await {
             Ok(r) => r,
             Err(e) => {
+                meter.salesforce_request(call.kind(), "transport");
                 let err = SfError::transport(e);
                 tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, error = %err, "Salesforce call failed");
                 return Err(err);
@@ -181,6 +210,14 @@ impl SalesforceClient {
         {
             self.inner.budget.observe(usage.0, usage.1);
         }
+        meter.salesforce_request(
+            call.kind(),
+            match status {
+                200..=299 => "ok",
+                400..=499 => "client_error",
+                _ => "server_error",
+            },
+        );
         let body = response.bytes().await.map_err(SfError::transport)?;
         let elapsed_ms = started.elapsed().as_millis() as u64;
         if (200..300).contains(&status) {

@@ -72,6 +72,9 @@ pub struct ScimError {
     /// Seconds the client should wait before retrying (`Retry-After`, RFC 9110 §10.2.3), when
     /// the server knows; a 429 or 503 without it gets the HTTP layer's default.
     pub retry_after: Option<u64>,
+    /// The Salesforce `errorCode` behind the error, for the sync status and logs; never sent
+    /// to the client.
+    pub salesforce_code: Option<String>,
 }
 
 impl ScimError {
@@ -82,6 +85,7 @@ impl ScimError {
             scim_type: None,
             detail: detail.into(),
             retry_after: None,
+            salesforce_code: None,
         }
     }
 
@@ -92,6 +96,7 @@ impl ScimError {
             scim_type: Some(scim_type),
             detail: detail.into(),
             retry_after: None,
+            salesforce_code: None,
         }
     }
 

@@ -130,11 +130,12 @@ async fn a_batch_answers_each_request_alone_a_duplicate_and_a_bad_value_included
     let mut answers = answers.into_iter();
     let _ = answers.next();
     let taken = assert_scim_error(answers.next().unwrap(), 409, Some("uniqueness")).await;
+    // The detail names the holder's id, not the userName (details reach the sync status).
     assert!(
         taken["detail"]
             .as_str()
             .unwrap()
-            .contains("taken@example.com"),
+            .contains("already has a User with this userName (id 003"),
         "{taken}"
     );
     let bad = assert_scim_error(answers.next().unwrap(), 400, Some("invalidValue")).await;

@@ -38,6 +38,8 @@ pub struct TestApp {
     pub kit: Kit,
     pub http: reqwest::Client,
     bridge: actix_web::dev::ServerHandle,
+    /// The `metrics_listen` port, when the configuration sets one.
+    pub metrics_port: Option<u16>,
 }
 
 impl TestApp {
@@ -78,6 +80,7 @@ impl TestApp {
         let app = Application::build(&cfg, listener, Some(1)).expect("bridge builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let bridge = app.handle();
+        let metrics_port = app.metrics_port();
         tokio::spawn(app.run_until_stopped());
         let kit = Kit::new(sf.base_url()).with_api_version(DEFAULT_API_VERSION);
         TestApp {
@@ -86,6 +89,7 @@ impl TestApp {
             kit,
             http: reqwest::Client::new(),
             bridge,
+            metrics_port,
         }
     }
 
@@ -277,6 +281,34 @@ impl TestApp {
 
     // ---- the bridge's admin API ----
 
+    /// `GET /metrics` with the admin token, parsed as Prometheus parses it.
+    pub async fn metrics(&self) -> prometheus_parse::Scrape {
+        let res = self
+            .http
+            .get(format!("{}/metrics", self.address))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .expect("bridge answers");
+        assert_eq!(res.status(), 200, "GET /metrics");
+        let text = res.text().await.expect("body");
+        prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string())))
+            .unwrap_or_else(|e| panic!("/metrics is not the text format ({e}):\n{text}"))
+    }
+
+    /// `GET /admin/connections/{conn}/{path}` with the admin token.
+    pub async fn admin_get(&self, conn: &str, path: &str) -> Value {
+        let res = self
+            .http
+            .get(format!("{}/admin/connections/{conn}/{path}", self.address))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .expect("bridge answers");
+        assert_eq!(res.status(), 200, "GET /admin/connections/{conn}/{path}");
+        res.json().await.expect("JSON")
+    }
+
     /// `POST /admin/connections/{conn}/test`, with `token` as the bearer if given.
     pub async fn admin_test(&self, conn: &str, token: Option<&str>) -> Response {
         let mut req = self
@@ -287,6 +319,23 @@ impl TestApp {
         }
         req.send().await.expect("bridge answers")
     }
+}
+
+/// The value of the sample `name` whose labels include every pair of `labels` (0 when absent:
+/// a counter that never moved is not exported).
+pub fn sample(scrape: &prometheus_parse::Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
+    scrape
+        .samples
+        .iter()
+        .filter(|s| s.metric == name)
+        .filter(|s| labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+        .map(|s| match s.value {
+            prometheus_parse::Value::Counter(v)
+            | prometheus_parse::Value::Gauge(v)
+            | prometheus_parse::Value::Untyped(v) => v,
+            _ => 0.0,
+        })
+        .sum()
 }
 
 /// Status and JSON body of a response (`Value::Null` for an empty body; panics if not JSON).

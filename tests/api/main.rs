@@ -20,6 +20,7 @@ mod guard;
 mod lifecycle;
 mod oauth;
 mod openapi;
+mod operate;
 mod origin;
 mod people;
 mod policy;

@@ -160,7 +160,7 @@ fn concrete(path: &str, method: &str, user_id: &str) -> (String, Option<Value>) 
 
 async fn send(app: &TestApp, method: &str, url: &str, body: Option<Value>) -> reqwest::Response {
     let m = Method::from_bytes(method.to_ascii_uppercase().as_bytes()).unwrap();
-    let token = if url.starts_with("/admin/") {
+    let token = if url.starts_with("/admin/") || url == "/metrics" {
         ADMIN_TOKEN
     } else {
         TOKEN

@@ -220,7 +220,7 @@ pub async fn token(state: web::Data<AppState>, body: web::Bytes) -> HttpResponse
             if form.client_id.as_deref() != Some(cfg.client_id.as_str()) {
                 return oauth_error("invalid_client_id", "client identifier invalid");
             }
-            if form.client_secret.as_deref() != Some(cfg.client_secret.as_str()) {
+            if form.client_secret.as_deref() != Some(state.client_secret.read().as_str()) {
                 return oauth_error("invalid_client", "invalid client credentials");
             }
             let Some(rt) = form.refresh_token else {
@@ -238,7 +238,7 @@ pub async fn token(state: web::Data<AppState>, body: web::Bytes) -> HttpResponse
             if form.client_id.as_deref() != Some(cfg.client_id.as_str()) {
                 return oauth_error("invalid_client_id", "client identifier invalid");
             }
-            if form.client_secret.as_deref() != Some(cfg.client_secret.as_str()) {
+            if form.client_secret.as_deref() != Some(state.client_secret.read().as_str()) {
                 return oauth_error("invalid_client", "invalid client credentials");
             }
             // The flow is off until an admin enables it (and names a run-as user) on the

@@ -30,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/__emulator")
             .route("/reset", web::post().to(reset))
             .route("/tokens/expire", web::post().to(expire_tokens))
+            .route("/client-secret", web::post().to(set_client_secret))
             .route("/faults", web::post().to(add_fault))
             .route("/faults", web::delete().to(clear_faults))
             .route("/limits", web::post().to(set_limits))
@@ -41,7 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Drops records, Tooling API fields, faults, duplicate rules, counters and cursors, and
-/// restores the configured daily limit; tokens stay valid.
+/// restores the configured daily limit and client secret; tokens stay valid.
 async fn reset(state: web::Data<AppState>) -> HttpResponse {
     state.store.write().clear();
     state.faults.reset();
@@ -51,6 +52,22 @@ async fn reset(state: web::Data<AppState>) -> HttpResponse {
     state.api_used.store(0, Ordering::Release);
     state.stats.clear();
     state.cursors.lock().clear();
+    *state.client_secret.write() = state.config.client_secret.clone();
+    HttpResponse::NoContent().finish()
+}
+
+#[derive(Debug, Deserialize)]
+struct ClientSecretBody {
+    secret: String,
+}
+
+/// Resets the connected app's consumer secret, as an admin does in Setup: grants with the old
+/// one are refused (`invalid_client`) from now on; issued tokens stay valid.
+async fn set_client_secret(
+    state: web::Data<AppState>,
+    body: web::Json<ClientSecretBody>,
+) -> HttpResponse {
+    *state.client_secret.write() = body.into_inner().secret;
     HttpResponse::NoContent().finish()
 }
 

@@ -107,6 +107,9 @@ pub struct AppState {
     pub stats: Stats,
     pub faults: Faults,
     pub cursors: Mutex<Cursors>,
+    /// The connected app's consumer secret: `config.client_secret` until an admin resets it
+    /// (`POST /__emulator/client-secret`).
+    pub client_secret: RwLock<String>,
 }
 
 impl AppState {
@@ -115,7 +118,9 @@ impl AppState {
         let tokens = Tokens::new(&config);
         let cursors = Mutex::new(Cursors::new(config.max_open_cursors));
         let api_limit = AtomicU64::new(config.daily_request_limit);
+        let client_secret = RwLock::new(config.client_secret.clone());
         Self {
+            client_secret,
             config,
             base_url,
             store,
