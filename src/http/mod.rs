@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod oauth;
 pub mod operate;
 pub mod origin;
+pub mod page;
 pub mod routes;
 pub mod users;
 

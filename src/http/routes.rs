@@ -5,7 +5,7 @@
 use actix_web::http::Method;
 use actix_web::{web, Route as ActixRoute};
 
-use super::{admin, discovery, oauth, operate, users};
+use super::{admin, discovery, oauth, operate, page, users};
 
 /// Completes a method's route with its handler.
 pub type Handler = fn(ActixRoute) -> ActixRoute;
@@ -45,6 +45,18 @@ pub static ROUTES: &[Route] = &[
     Route {
         path: "/oauth/token",
         methods: &[(Method::POST, |r| r.to(oauth::token))],
+    },
+    Route {
+        path: "/admin",
+        methods: &[(Method::GET, |r| r.to(page::index))],
+    },
+    Route {
+        path: "/admin/login",
+        methods: &[(Method::POST, |r| r.to(page::login))],
+    },
+    Route {
+        path: "/admin/connections/{name}/check",
+        methods: &[(Method::POST, |r| r.to(page::check))],
     },
     Route {
         path: "/admin/connections/{name}/test",

@@ -22,6 +22,7 @@ mod oauth;
 mod openapi;
 mod operate;
 mod origin;
+mod page;
 mod people;
 mod policy;
 mod tokens;
