@@ -69,6 +69,7 @@ pub fn app_state(config: &Config) -> Result<AppState, SfError> {
             trusted_proxies: config.trusted_proxies.clone(),
         },
         telemetry,
+        draining: std::sync::atomic::AtomicBool::new(false),
     })
 }
 
@@ -143,6 +144,8 @@ pub struct Application {
     server: Server,
     /// The `metrics_listen` server (only `GET /metrics`), and its port.
     metrics: Option<(u16, Server)>,
+    state: web::Data<AppState>,
+    drain: std::time::Duration,
 }
 
 impl Application {
@@ -168,6 +171,7 @@ impl Application {
             "connection limits"
         );
         let data = web::Data::new(state);
+        let state = data.clone();
         let metrics = match config.metrics_listen {
             Some(addr) => Some(metrics_server(&data, TcpListener::bind(addr)?)?),
             None => None,
@@ -225,6 +229,8 @@ impl Application {
             port,
             server: server.run(),
             metrics,
+            state,
+            drain: config.shutdown_drain,
         })
     }
 
@@ -279,6 +285,18 @@ impl Application {
             }
             signal = signals.recv() => signal,
         };
+        if !self.drain.is_zero() {
+            // Readiness fails first, so balancers stop sending before the listener closes.
+            self.state
+                .draining
+                .store(true, std::sync::atomic::Ordering::Release);
+            tracing::info!(
+                signal,
+                drain_secs = self.drain.as_secs(),
+                "stopping: /readyz answers 503 while load balancers take this replica out"
+            );
+            tokio::time::sleep(self.drain).await;
+        }
         tracing::info!(
             signal,
             "stopping: no new connections; finishing the requests in flight"

@@ -52,6 +52,7 @@ pub(super) fn check(raw: RawConfig) -> Result<Config, ConfigError> {
             "token_signing_secret(_file)",
             "token_lifetime_secs",
             "request_deadline_secs",
+            "shutdown_drain_secs",
             "public_url",
             "trusted_proxies",
             "metrics_listen",
@@ -141,6 +142,10 @@ pub(super) fn check(raw: RawConfig) -> Result<Config, ConfigError> {
         .iter()
         .filter_map(|p| check_proxy(&mut c, p))
         .collect();
+    let shutdown_drain_secs = raw.shutdown_drain_secs.unwrap_or(0);
+    if shutdown_drain_secs > 120 {
+        c.add("shutdown_drain_secs", "must be between 0 and 120");
+    }
     if raw.connections.is_empty() {
         c.add(
             "connections",
@@ -195,6 +200,7 @@ pub(super) fn check(raw: RawConfig) -> Result<Config, ConfigError> {
             token_signing_secret,
             token_lifetime: Duration::from_secs(token_lifetime_secs),
             request_deadline: Duration::from_secs(request_deadline_secs),
+            shutdown_drain: Duration::from_secs(shutdown_drain_secs),
             token_backoff: crate::inbound::Backoff::default(),
             metrics_listen,
             public_url,

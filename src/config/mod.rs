@@ -73,6 +73,9 @@ pub struct Config {
     pub token_lifetime: Duration,
     /// Every SCIM request answers within this time (503 after it), below Entra's 60 s resend.
     pub request_deadline: Duration,
+    /// After SIGTERM, how long `/readyz` answers 503 while requests are still served, so that
+    /// load balancers stop sending before the listener closes.
+    pub shutdown_drain: Duration,
     /// When `POST /oauth/token` stops checking a client id's secrets after failures. Not a
     /// configuration key (the default suits every IdP); tests shorten the window.
     pub token_backoff: Backoff,

@@ -24,6 +24,7 @@ pub struct RawConfig {
     pub token_signing_secret_file: Option<PathBuf>,
     pub token_lifetime_secs: Option<u64>,
     pub request_deadline_secs: Option<u64>,
+    pub shutdown_drain_secs: Option<u64>,
     pub public_url: Option<String>,
     pub metrics_listen: Option<String>,
     pub trusted_proxies: Option<Vec<String>>,

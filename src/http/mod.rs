@@ -96,6 +96,8 @@ pub struct AppState {
     pub origins: origin::Origins,
     /// Every metric of this bridge (`/metrics`).
     pub telemetry: Arc<crate::telemetry::Telemetry>,
+    /// Set once the bridge is stopping: `/readyz` answers 503 while requests drain.
+    pub draining: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {

@@ -54,6 +54,11 @@ pub async fn open_metrics(state: web::Data<AppState>) -> HttpResponse {
 /// load balancers and Kubernetes, so it names no connection and no cause: those are logged, and
 /// shown by the status route and test-connection.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    if state.draining.load(std::sync::atomic::Ordering::Acquire) {
+        return HttpResponse::ServiceUnavailable()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(json!({"status": "stopping", "connections": state.connections.len(), "notReady": state.connections.len()}));
+    }
     let checks = state.connections.iter().map(|(name, served)| {
         let conn = Arc::clone(&served.connection);
         let name = name.clone();

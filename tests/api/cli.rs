@@ -624,3 +624,52 @@ async fn three_hundred_trickling_token_requests_do_not_stop_healthz_under_a_256_
     drop(held);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn with_a_shutdown_drain_readyz_fails_at_sigterm_while_requests_are_still_served() {
+    let app = TestApp::spawn().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = temp_dir("drain");
+    let path = dir.join("config.toml");
+    let text = config_text(
+        &format!("127.0.0.1:{port}"),
+        app.sf.base_url(),
+        &EmulatorConfig::default().client_secret,
+    );
+    std::fs::write(&path, format!("shutdown_drain_secs = 2\n{text}")).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--config", &path.display().to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for_health(&base).await;
+    let http = reqwest::Client::new();
+    assert_eq!(
+        http.get(format!("{base}/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    send_signal(&child, "TERM");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let ready = http.get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503, "readiness still passes while draining");
+    let res = http
+        .get(format!("{base}/scim/v2/contacts/Users?count=1"))
+        .bearer_auth(INBOUND)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "a request during the drain was refused");
+    let code = exit_code_within(&mut child, Duration::from_secs(10)).await;
+    assert_eq!(code, Some(0));
+    app.stop().await;
+}
