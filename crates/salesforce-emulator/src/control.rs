@@ -31,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/reset", web::post().to(reset))
             .route("/tokens/expire", web::post().to(expire_tokens))
             .route("/client-secret", web::post().to(set_client_secret))
+            .route("/permissions", web::post().to(set_permissions))
             .route("/faults", web::post().to(add_fault))
             .route("/faults", web::delete().to(clear_faults))
             .route("/limits", web::post().to(set_limits))
@@ -53,6 +54,21 @@ async fn reset(state: web::Data<AppState>) -> HttpResponse {
     state.stats.clear();
     state.cursors.lock().clear();
     *state.client_secret.write() = state.config.client_secret.clone();
+    HttpResponse::NoContent().finish()
+}
+
+#[derive(Debug, Deserialize)]
+struct PermissionsBody {
+    #[serde(rename = "convertLeads")]
+    convert_leads: bool,
+}
+
+/// Grants or removes the running user's "Convert Leads" permission.
+async fn set_permissions(
+    state: web::Data<AppState>,
+    body: web::Json<PermissionsBody>,
+) -> HttpResponse {
+    state.store.write().set_convert_leads(body.convert_leads);
     HttpResponse::NoContent().finish()
 }
 

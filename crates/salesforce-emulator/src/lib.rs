@@ -16,6 +16,7 @@ mod faults;
 mod ids;
 mod rest;
 mod schema;
+mod soap;
 pub mod soql;
 mod state;
 mod store;
@@ -77,6 +78,7 @@ pub async fn spawn_on(
             .app_data(web::PayloadConfig::new(64 * 1024 * 1024))
             .route("/services/oauth2/token", web::post().to(auth::token))
             .route("/services/oauth2/revoke", web::post().to(auth::revoke))
+            .route("/services/Soap/u/{version}", web::post().to(soap::entry))
             .configure(control::configure)
             .default_service(web::to(rest::entry))
     })

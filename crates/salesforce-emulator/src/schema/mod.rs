@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::config::{CustomField, CustomFieldKind};
 use crate::soql::{FieldKind, SchemaLookup};
-use standard::{account, contact, lead, Access, F};
+use standard::{account, contact, lead, lead_status, user_permission_access, Access, F};
 
 /// Standard LeadSource values of a new org (an unrestricted picklist).
 pub const LEAD_SOURCES: &[&str] = &[
@@ -266,6 +266,22 @@ impl Schema {
                 build("Contact", "Contact", "Contacts", "003", contact(), &custom),
                 build("Lead", "Lead", "Leads", "00Q", lead(), &custom),
                 build("Account", "Account", "Accounts", "001", account(), &custom),
+                build(
+                    "LeadStatus",
+                    "Lead Status Value",
+                    "Lead Status Values",
+                    "01J",
+                    lead_status(),
+                    &custom,
+                ),
+                build(
+                    "UserPermissionAccess",
+                    "User Permission Access",
+                    "User Permission Access",
+                    "0Yp",
+                    user_permission_access(),
+                    &custom,
+                ),
             ],
             custom,
         }

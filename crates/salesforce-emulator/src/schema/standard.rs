@@ -281,3 +281,55 @@ pub(super) fn account() -> Vec<F> {
     v.extend(system_fields());
     v
 }
+
+/// `LeadStatus`: the org's Lead Status picklist values as records, with which of them mark a
+/// Lead converted (what `convertLead`'s `convertedStatus` must name). Read-only over the API.
+pub(super) fn lead_status() -> Vec<F> {
+    use Access::ReadOnly;
+    use FieldKind as K;
+    let mut v = head();
+    v.push(f(
+        "MasterLabel",
+        "Master Label",
+        K::String,
+        "string",
+        255,
+        ReadOnly,
+    ));
+    v.push(f("ApiName", "Api Name", K::String, "string", 255, ReadOnly));
+    v.push(f(
+        "IsConverted",
+        "Is Converted",
+        K::Boolean,
+        "boolean",
+        0,
+        ReadOnly,
+    ));
+    v.push(f(
+        "IsDefault",
+        "Is Default",
+        K::Boolean,
+        "boolean",
+        0,
+        ReadOnly,
+    ));
+    v.push(f("SortOrder", "Sort Order", K::Int, "int", 0, ReadOnly));
+    v
+}
+
+/// `UserPermissionAccess`: the running user's effective permissions (one row). Only the one
+/// the bridge checks is emulated: "Convert Leads".
+pub(super) fn user_permission_access() -> Vec<F> {
+    use Access::ReadOnly;
+    use FieldKind as K;
+    let mut v = head();
+    v.push(f(
+        "PermissionsConvertLeads",
+        "Convert Leads",
+        K::Boolean,
+        "boolean",
+        0,
+        ReadOnly,
+    ));
+    v
+}

@@ -6,6 +6,7 @@
 
 mod convert;
 mod keys;
+mod metadata;
 mod upsert;
 mod validate;
 
@@ -19,6 +20,8 @@ use crate::ids;
 use crate::schema::{CustomSpec, ObjectDef, Schema, USER_ID};
 use crate::soql::Row;
 
+pub use convert::{Converted, LeadConvert};
+pub use metadata::CONVERTED_STATUS;
 pub use upsert::{UpsertError, Upserted};
 use validate::parse_values;
 
@@ -85,7 +88,7 @@ impl Store {
     pub fn new(schema: Schema) -> Self {
         let n = schema.objects.len();
         let schema = Arc::new(schema);
-        Self {
+        let mut store = Self {
             base_schema: Arc::clone(&schema),
             schema,
             tables: (0..n).map(|_| BTreeMap::new()).collect(),
@@ -94,7 +97,9 @@ impl Store {
             next_id: 1,
             next_field_id: 1,
             duplicate_rules: vec![None; n],
-        }
+        };
+        store.seed_metadata();
+        store
     }
 
     /// The schema as it stands (configured fields plus those the Tooling API added).
@@ -112,6 +117,7 @@ impl Store {
             *d = None;
         }
         self.schema = Arc::clone(&self.base_schema);
+        self.seed_metadata();
     }
 
     /// Adds a custom field (the Tooling API's `CustomField` create) and returns its `00N` id.

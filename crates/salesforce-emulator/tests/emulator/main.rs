@@ -12,6 +12,7 @@ mod meta;
 mod oauth;
 mod query;
 mod records;
+mod soap;
 mod tooling;
 mod unique;
 mod upsert;
