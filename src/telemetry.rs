@@ -35,6 +35,8 @@ pub struct Telemetry {
 pub enum Outcome {
     Created,
     Adopted,
+    /// A Lead converted into the Contact created or adopted.
+    Promoted,
     Updated,
     Disabled,
     Deleted,
@@ -45,9 +47,10 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 7] = [
+    pub const ALL: [Outcome; 8] = [
         Outcome::Created,
         Outcome::Adopted,
+        Outcome::Promoted,
         Outcome::Updated,
         Outcome::Disabled,
         Outcome::Deleted,
@@ -59,6 +62,7 @@ impl Outcome {
         match self {
             Outcome::Created => "created",
             Outcome::Adopted => "adopted",
+            Outcome::Promoted => "promoted",
             Outcome::Updated => "updated",
             Outcome::Disabled => "disabled",
             Outcome::Deleted => "deleted",

@@ -203,7 +203,53 @@ pub async fn run(conn: &Connection) -> Report {
     checks.push(object_check(conn, &describe));
     checks.push(key_check(conn, &describe));
     checks.extend(field_checks(conn, &describe));
+    if let Some(promotion) = &conn.spec.promotion {
+        checks.push(promotion_check(conn, promotion).await);
+    }
     finish(conn, checks)
+}
+
+/// What promoting Leads needs: the Convert Leads permission and a converted Lead Status.
+async fn promotion_check(
+    conn: &Connection,
+    promotion: &crate::provisioning::policy::Promotion,
+) -> Check {
+    let key = format!("connections.{}.promotion", conn.name());
+    let from = promotion.from.as_deref().unwrap_or("any Lead");
+    match conn.client.can_convert_leads().await {
+        Ok(true) => {}
+        Ok(false) => {
+            return fail(
+                "promotion",
+                "the integration user lacks the Convert Leads permission, so promoting a Lead would fail",
+                "grant Convert Leads in the integration user's profile or a permission set (Setup → Users)",
+            )
+        }
+        Err(e) => {
+            return fail(
+                "promotion",
+                format!("the user's permissions could not be read: {e}"),
+                "check that the integration user may query UserPermissionAccess",
+            )
+        }
+    }
+    let status = match &promotion.converted_status {
+        Some(s) => Some(s.clone()),
+        None => conn.client.converted_status().await.ok().flatten(),
+    };
+    match status {
+        Some(s) => pass(
+            "promotion",
+            format!(
+                "promotes Leads from {from}: the user may convert Leads; converted status '{s}'"
+            ),
+        ),
+        None => fail(
+            "promotion",
+            "the org has no Lead Status marked Converted",
+            format!("add one to the Lead Status picklist, or set {key}.converted_status"),
+        ),
+    }
 }
 
 fn finish(conn: &Connection, checks: Vec<Check>) -> Report {

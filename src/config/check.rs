@@ -10,12 +10,14 @@ use secrecy::ExposeSecret;
 use super::checker::Checker;
 use super::credentials::{check_inbound, check_salesforce};
 use super::raw::{
-    toml_to_json, RawConfig, RawConnection, RawDisable, RawMappingRow, RawPolicy, RawRemovalGuard,
+    toml_to_json, RawConfig, RawConnection, RawDisable, RawMappingRow, RawPolicy, RawPromotion,
+    RawRemovalGuard,
 };
 use super::{Config, ConfigError, ConnectionConfig, LogFormat};
 use crate::mapping::view::Mapping;
 use crate::mapping::{self, DisableConfig, MappingRow, SObject};
 use crate::provisioning::guard::GuardSpec;
+use crate::provisioning::policy::Promotion;
 use crate::provisioning::{ConnectionSpec, OnExisting, Policy, RemoveAction};
 use crate::salesforce::FieldName;
 
@@ -153,11 +155,14 @@ pub(super) fn check(raw: RawConfig) -> Result<Config, ConfigError> {
         );
     }
     let mut connections = Vec::new();
+    let mut promotions = Vec::new();
     for (name, rc) in raw.connections {
-        if let Some(conn) = check_connection(&mut c, &name, rc, max_results) {
+        if let Some((conn, promotion)) = check_connection(&mut c, &name, rc, max_results) {
             connections.push(conn);
+            promotions.push(promotion);
         }
     }
+    resolve_promotions(&mut c, &mut connections, promotions);
     for conn in &connections {
         if conn.salesforce.timeout.as_secs() >= request_deadline_secs {
             c.add(
@@ -216,7 +221,7 @@ fn check_connection(
     name: &str,
     rc: RawConnection,
     max_results: u64,
-) -> Option<ConnectionConfig> {
+) -> Option<(ConnectionConfig, Option<RawPromotion>)> {
     let p = format!("connections.{name}");
     let before = c.problems.len();
     if !valid_connection_name(name) {
@@ -238,6 +243,7 @@ fn check_connection(
             "policy",
             "disable",
             "removal_guard",
+            "promotion",
             "mapping",
         ],
     );
@@ -263,6 +269,9 @@ fn check_connection(
     let inbound = check_inbound(c, &format!("{p}.inbound"), rc.inbound);
     let policy = check_policy(c, &format!("{p}.policy"), rc.policy);
     let removal_guard = check_removal_guard(c, &format!("{p}.removal_guard"), rc.removal_guard);
+    let promotion = rc
+        .promotion
+        .and_then(|raw| check_promotion(c, &format!("{p}.promotion"), raw));
     let key_field = check_key_field(c, &format!("{p}.key_field"), rc.key_field.as_deref());
     let match_field = match FieldName::new(rc.match_field.as_deref().unwrap_or("Email")) {
         Ok(f) => Some(f),
@@ -342,6 +351,12 @@ fn check_connection(
             "remove_action = \"disable\" needs a [disable] table naming the field that disabling writes",
         );
     }
+    if promotion.is_some() && object != SObject::Contact {
+        c.add(
+            format!("{p}.promotion"),
+            "only a Contact connection promotes Leads (Salesforce converts a Lead into a Contact)",
+        );
+    }
     if c.problems.len() > before {
         return None;
     }
@@ -356,10 +371,12 @@ fn check_connection(
             max_results,
             call_timeout: salesforce.timeout,
             removal_guard,
+            promotion: None,
         },
         salesforce,
         inbound: inbound?,
     })
+    .map(|conn| (conn, promotion))
 }
 
 /// The key field: a custom field (`…__c`) that the admin creates as Text, External ID and
@@ -468,6 +485,86 @@ fn check_proxy(c: &mut Checker, text: &str) -> Option<ipnet::IpNet> {
             );
             None
         })
+}
+
+/// `[connections.<name>.promotion]`: `from` is resolved against the other connections once
+/// all are read ([`resolve_promotions`]).
+fn check_promotion(c: &mut Checker, p: &str, raw: RawPromotion) -> Option<RawPromotion> {
+    c.unknown(p, &raw.unknown, &["from", "account_id", "converted_status"]);
+    if raw.from.as_deref().is_none_or(|f| f.trim().is_empty()) {
+        c.add(
+            format!("{p}.from"),
+            "missing: name the Lead connection to promote from, or \"Lead\" for any unconverted Lead",
+        );
+        return None;
+    }
+    if let Some(a) = &raw.account_id {
+        let ok = (a.len() == 15 || a.len() == 18)
+            && a.starts_with("001")
+            && a.bytes().all(|b| b.is_ascii_alphanumeric());
+        if !ok {
+            c.add(
+                format!("{p}.account_id"),
+                format!("'{a}' is not an Account Id (15 or 18 characters starting with 001)"),
+            );
+        }
+    }
+    Some(raw)
+}
+
+/// Turns each connection's raw promotion into a [`Promotion`]: `from` names a Lead connection
+/// (whose key field the Lead releases as it converts) or the Lead object.
+fn resolve_promotions(
+    c: &mut Checker,
+    connections: &mut [ConnectionConfig],
+    promotions: Vec<Option<RawPromotion>>,
+) {
+    let leads: Vec<(String, FieldName, SObject)> = connections
+        .iter()
+        .map(|k| {
+            (
+                k.name().to_string(),
+                k.spec.mapping.key.clone(),
+                k.spec.mapping.object,
+            )
+        })
+        .collect();
+    for (conn, raw) in connections.iter_mut().zip(promotions) {
+        let Some(raw) = raw else {
+            continue;
+        };
+        let key = format!("connections.{}.promotion.from", conn.name());
+        let from = raw.from.unwrap_or_default();
+        let (from_name, lead_key) = if from.eq_ignore_ascii_case("lead") {
+            (None, None)
+        } else {
+            match leads.iter().find(|(n, _, _)| *n == from) {
+                Some((n, k, SObject::Lead)) => (Some(n.clone()), Some(k.clone())),
+                Some((n, _, _)) => {
+                    c.add(
+                        key,
+                        format!("connection '{n}' provisions Contacts, not Leads"),
+                    );
+                    continue;
+                }
+                None => {
+                    c.add(
+                        key,
+                        format!(
+                            "no connection named '{from}': name a Lead connection, or \"Lead\""
+                        ),
+                    );
+                    continue;
+                }
+            }
+        };
+        conn.spec.promotion = Some(Promotion {
+            from: from_name,
+            lead_key,
+            account_id: raw.account_id,
+            converted_status: raw.converted_status,
+        });
+    }
 }
 
 /// `[connections.<name>.removal_guard]`: on by default ([`GuardSpec::default`]), off only

@@ -48,6 +48,7 @@ pub struct RawConnection {
     pub policy: RawPolicy,
     pub disable: Option<RawDisable>,
     pub removal_guard: Option<RawRemovalGuard>,
+    pub promotion: Option<RawPromotion>,
     pub mapping: Option<Vec<RawMappingRow>>,
     #[serde(flatten)]
     pub unknown: BTreeMap<String, toml::Value>,
@@ -112,6 +113,15 @@ pub struct RawDisable {
     pub field: Option<String>,
     pub disabled_value: Option<toml::Value>,
     pub enabled_value: Option<toml::Value>,
+    #[serde(flatten)]
+    pub unknown: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawPromotion {
+    pub from: Option<String>,
+    pub account_id: Option<String>,
+    pub converted_status: Option<String>,
     #[serde(flatten)]
     pub unknown: BTreeMap<String, toml::Value>,
 }

@@ -44,6 +44,8 @@ pub struct ConnectionSpec {
     pub call_timeout: Duration,
     /// The removal guard's threshold; `None` when configured off.
     pub removal_guard: Option<GuardSpec>,
+    /// Lead promotion (Contact connections only).
+    pub promotion: Option<super::policy::Promotion>,
 }
 
 /// One connection at run time.

@@ -8,7 +8,7 @@
 //! the HTTP layer sends as the `X-Scim-Bridge-Notice` header (and that is logged).
 //!
 //! - [`connection`]: [`Connection`] and [`ConnectionSpec`], what every operation shares.
-//! - [`users`]: create, replace, patch, delete of people; [`list`]: get, list, search.
+//! - [`users`]: create, replace, patch, delete of people; [`promote`]: Lead conversion; [`list`]: get, list, search.
 //! - [`guard`]: the removal guard, a brake on mass removals; [`failures`]: the recent
 //!   failures a sync status shows.
 //! - [`policy`]: the toggles; [`notices`]: every notice's wording; [`error`]: Salesforce
@@ -27,6 +27,7 @@ pub mod list;
 pub mod memory;
 pub mod notices;
 pub mod policy;
+pub mod promote;
 pub mod users;
 
 use crate::scim::resource::Resource;

@@ -11,6 +11,10 @@ pub fn linked(object: SObject, id: &str, match_field: &FieldName) -> String {
     format!("linked to the existing {object} {id}, which has the same {match_field}")
 }
 
+pub fn promoted(lead: &str, contact: &str) -> String {
+    format!("promoted: the Lead {lead} was converted into Contact {contact}")
+}
+
 pub fn created_active(object: SObject) -> String {
     format!(
         "disabling is turned off (policy.allow_disable = false): the {object} was created active"

@@ -45,3 +45,20 @@ pub enum OnExisting {
     /// RFC 7644 §3.3: answer 409 `uniqueness` (what Okta's SCIM spec runner expects).
     Conflict,
 }
+
+/// Promoting a Lead to a Contact the way Salesforce does: a contacts connection that creates
+/// or adopts a person whose match value belongs to an unconverted Lead converts that Lead
+/// (`convertLead`) instead of making an unrelated Contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Promotion {
+    /// The Lead connection promoted from (`None`: any unconverted Lead with the email).
+    pub from: Option<String>,
+    /// That connection's key field: only Leads holding a key are its people, and the key is
+    /// released as the Lead converts, so the Lead leaves that connection.
+    pub lead_key: Option<crate::salesforce::FieldName>,
+    /// Every promoted Lead goes under this Account (else one named like the Lead's Company,
+    /// else a new one).
+    pub account_id: Option<String>,
+    /// The Lead Status to set (else the org's first converted one).
+    pub converted_status: Option<String>,
+}

@@ -68,7 +68,26 @@ impl Connection {
                 get_ci(holder, "Id").and_then(Value::as_str).unwrap_or("-"),
             )));
         }
-        if let (Some(existing), Some(m)) = (found.into_iter().next(), &adoptable) {
+        let existing = found.into_iter().next();
+        if let (Some(promotion), Some(m)) = (&self.spec.promotion, &adoptable) {
+            let lead = self
+                .client
+                .find_unconverted_lead(m, promotion.lead_key.as_ref())
+                .await
+                .map_err(|e| self.fail_for("the Lead to promote", e))?;
+            if let Some(lead) = lead {
+                if existing.is_none() && !policy.allow_create {
+                    self.meter.policy_refusal("allow_create");
+                    return Err(ScimError::forbidden(format!(
+                        "creating Contacts is turned off for connection '{}' (policy.allow_create = false), so the Lead with this {} is not promoted; nothing was written to Salesforce",
+                        self.name(),
+                        m.field
+                    )));
+                }
+                return self.promote(ctx, lead, existing, view, m, notices).await;
+            }
+        }
+        if let (Some(existing), Some(m)) = (existing, &adoptable) {
             return self.adopt(ctx, existing, view, m, notices).await;
         }
         if !policy.allow_create {
@@ -271,7 +290,7 @@ impl Connection {
     /// Salesforce then holds it. A replace clears the fields of absent attributes (PUT, PATCH);
     /// an adoption leaves them alone, and sets the key whatever `allow_update` says (the key is
     /// the bridge's bookkeeping: without it the person would not be on the connection).
-    async fn write_changes(
+    pub(super) async fn write_changes(
         &self,
         id: &str,
         current: &Record,
@@ -549,7 +568,7 @@ const MAX_USER_NAME_CHARS: usize = 255;
 
 /// How [`Connection::write_changes`] treats what the request leaves out.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Write {
+pub(super) enum Write {
     /// PUT, PATCH: absent attributes clear their fields.
     Replace,
     /// A create adopting an existing record: absent attributes leave fields alone.

@@ -50,6 +50,8 @@ pub(super) struct Inner {
     pub coalescers: Coalescers,
     pub calls: AtomicU64,
     pub meter: Meter,
+    /// The org's converted Lead Status, once asked (see `convert::converted_status`).
+    pub converted_status: std::sync::Mutex<Option<String>>,
 }
 
 /// Connections idle this long are closed (Salesforce's edge closes them after about 2 minutes).
@@ -139,6 +141,7 @@ impl SalesforceClient {
                 coalescers: Coalescers::new(weak, settings.coalesce_window),
                 calls: AtomicU64::new(0),
                 meter,
+                converted_status: std::sync::Mutex::new(None),
             }),
         })
     }

@@ -191,13 +191,19 @@ impl SalesforceClient {
                 .filter_map(|&j| items[j].adoptable.as_ref())
                 .map(|a| SoqlValue::Str(a.value.clone()))
                 .collect();
-            filter.push(Condition::And(vec![
+            let mut adoptable = vec![
                 Condition::In {
                     field: m.field.clone(),
                     values,
                 },
                 Condition::eq(first.key.field.clone(), SoqlValue::Null),
-            ]));
+            ];
+            // A converted Lead is read-only: it can never become a person again (a demoted
+            // Contact gets a new Lead).
+            if first.object.is_convertible() {
+                adoptable.push(Condition::eq(fields::IS_CONVERTED, SoqlValue::Bool(false)));
+            }
+            filter.push(Condition::And(adoptable));
         }
         let mut query = Select::new(first.object.name(), first.select.clone());
         query.filter = Some(Condition::Or(filter));

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 /// One element of Salesforce's error array. sObject Collections results use the same shape per
 /// record, but name the code `statusCode`; both are accepted.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct ApiError {
     #[serde(rename = "errorCode", alias = "statusCode", default)]
     pub error_code: String,

@@ -21,6 +21,7 @@ pub mod budget;
 pub mod client;
 mod coalesce;
 pub mod composite;
+pub mod convert;
 pub mod describe;
 pub mod error;
 pub mod name;

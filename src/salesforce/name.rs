@@ -169,6 +169,13 @@ pub mod fields {
     pub const IS_CONVERTED: FieldName = FieldName::from_static("IsConverted");
     pub const CONVERTED_CONTACT_ID: FieldName = FieldName::from_static("ConvertedContactId");
     pub const EMAIL: FieldName = FieldName::from_static("Email");
+    pub const COMPANY: FieldName = FieldName::from_static("Company");
+    pub const ACCOUNT_ID: FieldName = FieldName::from_static("AccountId");
+    pub const NAME: FieldName = FieldName::from_static("Name");
+    pub const MASTER_LABEL: FieldName = FieldName::from_static("MasterLabel");
+    pub const SORT_ORDER: FieldName = FieldName::from_static("SortOrder");
+    pub const PERMISSIONS_CONVERT_LEADS: FieldName =
+        FieldName::from_static("PermissionsConvertLeads");
 }
 
 #[cfg(test)]

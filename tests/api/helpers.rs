@@ -43,7 +43,8 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    /// The demo setup: `contacts` (Contact) and `leads` (Lead) with default mapping and policy.
+    /// The demo's connections: `contacts` (Contact) and `leads` (Lead) with default mapping and
+    /// policy, without the demo's promotion (see `promotion.rs`, which adds it).
     pub async fn spawn() -> TestApp {
         Self::spawn_custom(demo::emulator_config(), |t| t).await
     }
@@ -72,7 +73,7 @@ impl TestApp {
         let sf = salesforce_emulator::spawn(emulator)
             .await
             .expect("emulator starts");
-        let text = edit(demo::demo_config_text("127.0.0.1:0", sf.base_url(), TOKEN));
+        let text = edit(demo::connections_text("127.0.0.1:0", sf.base_url(), TOKEN));
         let mut cfg: Config = Config::from_raw(config::parse_raw(&text).expect("toml parses"))
             .unwrap_or_else(|e| panic!("test config is invalid: {e}"));
         tune(&mut cfg);
@@ -101,7 +102,20 @@ impl TestApp {
     /// A second bridge replica on the same Salesforce (the demo configuration): its
     /// `http://127.0.0.1:PORT` and its handle (stop it before [`Self::stop`]).
     pub async fn second_bridge(&self) -> (String, actix_web::dev::ServerHandle) {
-        let text = demo::demo_config_text("127.0.0.1:0", self.sf.base_url(), TOKEN);
+        self.another_bridge(|t| t).await
+    }
+
+    /// Another bridge on the same Salesforce, its configuration edited first (for settings
+    /// that name records this Salesforce holds): its `http://127.0.0.1:PORT` and handle.
+    pub async fn another_bridge(
+        &self,
+        edit: impl FnOnce(String) -> String,
+    ) -> (String, actix_web::dev::ServerHandle) {
+        let text = edit(demo::connections_text(
+            "127.0.0.1:0",
+            self.sf.base_url(),
+            TOKEN,
+        ));
         let cfg: Config = Config::from_raw(config::parse_raw(&text).expect("toml parses"))
             .unwrap_or_else(|e| panic!("test config is invalid: {e}"));
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");

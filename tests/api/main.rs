@@ -25,4 +25,5 @@ mod origin;
 mod page;
 mod people;
 mod policy;
+mod promotion;
 mod tokens;

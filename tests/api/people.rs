@@ -618,7 +618,7 @@ async fn setup_org_creates_the_missing_fields_and_test_connection_then_passes() 
             .unwrap_or_else(|| panic!("no key check: {report}"));
         assert!(key["fix"].as_str().unwrap().contains("setup-org"), "{key}");
     }
-    let text = scim_bridge::demo::demo_config_text("127.0.0.1:0", app.sf.base_url(), TOKEN);
+    let text = scim_bridge::demo::connections_text("127.0.0.1:0", app.sf.base_url(), TOKEN);
     let cfg = scim_bridge::config::Config::from_raw(scim_bridge::config::parse_raw(&text).unwrap())
         .unwrap();
     for conn in scim_bridge::startup::connections(&cfg).unwrap() {

@@ -283,7 +283,7 @@ async fn a_rotated_refresh_token_is_saved_to_its_file_so_a_restarted_bridge_cont
     assert_ne!(saved.trim(), root, "the rotated token was not saved");
 
     // "Restart": a second bridge from the same configuration, against the same org.
-    let text = edit(scim_bridge::demo::demo_config_text(
+    let text = edit(scim_bridge::demo::connections_text(
         "127.0.0.1:0",
         app.sf.base_url(),
         TOKEN,

@@ -6,8 +6,9 @@
 //! `sf:INVALID_SESSION_ID` (HTTP 500). Each `leadConverts` element gets a `result` in order:
 //! `accountId`, `contactId`, `leadId`, `opportunityId` and `success`, or `errors` (`statusCode`,
 //! `message`, `fields`) with `success` false. The call counts one API request. Injected faults
-//! (`POST /__emulator/faults` on this path) fire as a 5xx SOAP fault, or, for a 4xx, as an error
-//! in every result (a validation rule on the Account or Contact, say).
+//! (`POST /__emulator/faults` on this path) fire as a SOAP fault when they are 5xx or 401
+//! (`INVALID_SESSION_ID`), otherwise as an error in every result (a validation rule on the
+//! Account or Contact, say).
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
@@ -35,9 +36,10 @@ struct Envelope {
 /// Reads the envelope as events, by local names (any namespace prefix).
 fn parse(body: &[u8]) -> Result<Envelope, String> {
     let mut reader = Reader::from_reader(body);
-    reader.config_mut().trim_text(true);
+    reader.config_mut().trim_text(false);
     let mut out = Envelope::default();
     let mut path: Vec<String> = Vec::new();
+    let mut text = String::new();
     let mut buf = Vec::new();
     loop {
         match reader.read_event_into(&mut buf) {
@@ -49,6 +51,7 @@ fn parse(body: &[u8]) -> Result<Envelope, String> {
                 if name == "leadConverts" {
                     out.converts.push(LeadConvert::default());
                 }
+                text.clear();
                 path.push(name);
             }
             Ok(Event::Empty(e)) => {
@@ -57,32 +60,37 @@ fn parse(body: &[u8]) -> Result<Envelope, String> {
                     out.operation = Some(name);
                 }
             }
-            Ok(Event::End(_)) => {
-                path.pop();
+            Ok(Event::Text(t)) => text.push_str(&t.decode().map_err(|e| e.to_string())?),
+            Ok(Event::GeneralRef(r)) => {
+                let resolved = match r.resolve_char_ref() {
+                    Ok(Some(c)) => Some(c.to_string()),
+                    _ => r.decode().ok().and_then(|n| {
+                        quick_xml::escape::resolve_xml_entity(&n).map(str::to_string)
+                    }),
+                };
+                text.push_str(&resolved.ok_or("an unknown XML entity")?);
             }
-            Ok(Event::Text(t)) => {
-                let text = t.decode().map_err(|e| e.to_string())?;
-                let text = quick_xml::escape::unescape(&text)
-                    .map_err(|e| e.to_string())?
-                    .into_owned();
+            Ok(Event::End(_)) => {
+                let value = std::mem::take(&mut text).trim().to_string();
                 let field = path.last().map(String::as_str).unwrap_or_default();
                 let parent = path.len().checked_sub(2).and_then(|i| path.get(i));
                 if field == "sessionId" {
-                    out.session_id = Some(text);
+                    out.session_id = Some(value);
                 } else if parent.is_some_and(|p| p == "leadConverts") {
                     if let Some(c) = out.converts.last_mut() {
                         match field {
-                            "leadId" => c.lead_id = text,
-                            "accountId" => c.account_id = Some(text),
-                            "contactId" => c.contact_id = Some(text),
-                            "convertedStatus" => c.converted_status = text,
+                            "leadId" => c.lead_id = value,
+                            "accountId" => c.account_id = Some(value),
+                            "contactId" => c.contact_id = Some(value),
+                            "convertedStatus" => c.converted_status = value,
                             "doNotCreateOpportunity" => {
-                                c.do_not_create_opportunity = text.eq_ignore_ascii_case("true")
+                                c.do_not_create_opportunity = value.eq_ignore_ascii_case("true")
                             }
                             _ => {}
                         }
                     }
                 }
+                path.pop();
             }
             Ok(Event::Eof) => break,
             Ok(_) => {}
@@ -220,7 +228,9 @@ pub async fn entry(req: HttpRequest, body: web::Bytes, state: web::Data<AppState
             FaultAction::Delay(ms) => {
                 actix_web::rt::time::sleep(std::time::Duration::from_millis(ms)).await;
             }
-            FaultAction::Fail(e) if e.status >= 500 => {
+            // Request-level failures (an expired session, an outage) are SOAP faults; a DML
+            // refusal (a validation rule) is an error in the result.
+            FaultAction::Fail(e) if e.status >= 500 || e.status == 401 => {
                 return fault(&state, e.code, &e.message);
             }
             FaultAction::Fail(e) => injected = Some(e),
