@@ -32,6 +32,15 @@ const ADDRESS_FIELDS: [(&str, &str); 5] = [
     ("Country", "MailingCountry"),
 ];
 
+/// Lead address fields and the Account billing fields they map to.
+const ACCOUNT_ADDRESS_FIELDS: [(&str, &str); 5] = [
+    ("Street", "BillingStreet"),
+    ("City", "BillingCity"),
+    ("State", "BillingState"),
+    ("PostalCode", "BillingPostalCode"),
+    ("Country", "BillingCountry"),
+];
+
 /// One `LeadConvert` of a `convertLead` call.
 #[derive(Debug, Clone, Default)]
 pub struct LeadConvert {
@@ -176,8 +185,14 @@ impl Store {
             let account_id = match &req.account_id {
                 Some(a) => ids::canonical(a).unwrap_or_default(),
                 None => {
-                    let account = json!({"Name": get("Company")});
-                    self.insert(schema, account_i, &account, opts, &mut undo)?
+                    // The standard Lead → Account mappings: Company, phone, billing address.
+                    let mut account = Map::new();
+                    account.insert("Name".into(), get("Company"));
+                    account.insert("Phone".into(), get("Phone"));
+                    for (from, to) in ACCOUNT_ADDRESS_FIELDS {
+                        account.insert(to.to_string(), get(from));
+                    }
+                    self.insert(schema, account_i, &Value::Object(account), opts, &mut undo)?
                 }
             };
             let mut fields = Map::new();
