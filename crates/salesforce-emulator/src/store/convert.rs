@@ -1,7 +1,7 @@
 //! State changes Salesforce makes outside plain DML: Lead conversion (SOAP `convertLead`, and
 //! the control API's shortcut) and Contacts linked to portal users.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::{s, DmlOptions, Store, Undo};
 
