@@ -155,6 +155,17 @@ backend bridges
 """
 
 
+def idp_body(i):
+    user = f"lb{i}@example.com"
+    return {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": user,
+        "name": {"givenName": "Lb", "familyName": f"Person{i}"},
+        "emails": [{"value": user, "type": "work", "primary": True}],
+        "active": True,
+    }
+
+
 class Idp:
     """SCIM calls through the balancer, counted; `retries` as an IdP retries a failure."""
 
@@ -197,13 +208,7 @@ class Idp:
             status, found, _ = self.call("GET", f"{base}?filter={q}", retries=6)
             if status == 200 and found.get("totalResults"):
                 return found["Resources"][0]["id"]
-            body = {
-                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-                "userName": user,
-                "name": {"givenName": "Lb", "familyName": f"Person{i}"},
-                "emails": [{"value": user, "type": "work", "primary": True}],
-                "active": True,
-            }
+            body = idp_body(i)
             status, created, _ = self.call("POST", base, body, retries=6)
             if status == 201:
                 return created["id"]
@@ -279,6 +284,7 @@ def main():
         # 1. Initial sync with a replica killed halfway.
         idp = Idp(lb_port)
         killed = threading.Event()
+        in_flight = {}
         done = [0]
         done_lock = threading.Lock()
 
@@ -290,12 +296,29 @@ def main():
                 if kill_now:
                     killed.set()
             if kill_now:
-                # Slow Salesforce's creates for a moment so that the replica dies with
-                # requests in flight (the kill must hit something), then SIGKILL it.
+                # Slow Salesforce's creates for a moment and send one straight to replica 2, so
+                # that it dies with that request (and whatever HAProxy gave it) in flight; then
+                # SIGKILL it. The IdP then retries the lost request through the balancer.
                 request(sf_port, "POST", "/__emulator/faults",
                         {"delay_ms": 1000, "count": 12, "method": "POST", "path": "/composite"})
+                lost = {}
+
+                def direct():
+                    try:
+                        lost["status"] = request(
+                            replicas[1].port, "POST", "/scim/v2/contacts/Users",
+                            idp_body(args.people),
+                            {"Authorization": f"Bearer {TOKEN}"})[0]
+                    except OSError as e:
+                        lost["error"] = str(e)
+
+                t = threading.Thread(target=direct)
+                t.start()
                 time.sleep(0.5)
                 replicas[1].kill9()
+                t.join()
+                in_flight["lost"] = "error" in lost
+                in_flight["id"] = idp.provision(args.people)
             return person
 
         started = time.time()
@@ -303,23 +326,26 @@ def main():
             ids = list(pool.map(one, range(args.people)))
         sync_secs = time.time() - started
         keys = salesforce_contacts(sf_port)
-        want = {f"lb{i}@example.com" for i in range(args.people)}
+        total = args.people + 1  # and the person whose create was in flight at the kill
+        ids.append(in_flight.get("id"))
+        want = {f"lb{i}@example.com" for i in range(total)}
         dupes = len(keys) - len(set(keys))
         lost = len(want - set(k for k in keys if k))
-        print(f"initial sync through HAProxy: {args.people} people in {sync_secs:.1f} s "
-              f"({args.people / sync_secs:.0f}/s), replica 2 killed with SIGKILL after "
-              f"{args.people // 2}")
+        print(f"initial sync through HAProxy: {total} people in {sync_secs:.1f} s "
+              f"({total / sync_secs:.0f}/s), replica 2 killed with SIGKILL after "
+              f"{args.people // 2}, with a create in flight on it "
+              f"({'lost, then retried through the balancer' if in_flight.get('lost') else 'NOT lost'})")
         print(f"  requests {idp.sent}, failed attempts {idp.failed_attempts} (retried as an "
               f"IdP does), failed after retries {idp.failed_after_retries}, POSTs answered 409 "
               f"because a resent attempt had landed, then found by the look-up "
               f"{idp.retried_posts_409}")
         print(f"  Salesforce: {len(keys)} Contacts, {dupes} duplicates, {lost} people lost, "
               f"{len(set(ids))} distinct ids answered; statuses {sorted(idp.statuses.items())}")
-        if not idp.failed_attempts:
+        if not in_flight.get("lost"):
             ok = False
-            print("  FAILED: the kill hit no request in flight, so it proved nothing")
-        if dupes or lost or idp.failed_after_retries or len(set(ids)) != args.people \
-                or len(keys) != args.people:
+            print("  FAILED: the kill did not cut the request in flight on replica 2, so it proved nothing")
+        if dupes or lost or idp.failed_after_retries or len(set(ids)) != total \
+                or len(keys) != total:
             ok = False
             print("  FAILED: the initial sync lost, duplicated or failed people")
 

@@ -219,10 +219,13 @@ impl Connection {
             "CANNOT_UPDATE_CONVERTED_LEAD" => ScimError::conflict(format!(
                 "the Lead {lead_id} was converted in Salesforce meanwhile; retry: the Contact it became is then adopted"
             )),
-            "INVALID_STATUS" => ScimError::bad_gateway(format!(
-                "Salesforce refused the converted Lead Status for connection '{}' (promotion.converted_status): name a Lead Status marked Converted; the Lead {lead_id} is unchanged",
+            "INVALID_STATUS" => {
+                self.client.forget_converted_status();
+                ScimError::bad_gateway(format!(
+                "Salesforce refused the converted Lead Status for connection '{}' (promotion.converted_status, or the org's own, which is asked again next time): name a Lead Status marked Converted; the Lead {lead_id} is unchanged",
                 self.name()
-            )),
+            ))
+            }
             "INVALID_CROSS_REFERENCE_KEY" => ScimError::conflict(format!(
                 "Salesforce refused the Account or Contact the conversion named ({message}); check promotion.account_id; the Lead {lead_id} is unchanged"
             )),

@@ -259,8 +259,9 @@ impl SalesforceClient {
     }
 
     /// The org's first Lead Status that marks a Lead converted (by sort order), asked once and
-    /// then kept for the client's life: an org changes its picklist rarely, and a stale value
-    /// is refused (`INVALID_STATUS`) rather than misapplied.
+    /// then kept: an org changes its picklist rarely, and a stale value is refused
+    /// (`INVALID_STATUS`) rather than misapplied, which makes the next conversion ask again
+    /// ([`Self::forget_converted_status`]).
     pub async fn converted_status(&self) -> Result<Option<String>, SfError> {
         if let Some(s) = self
             .inner
@@ -290,6 +291,16 @@ impl SalesforceClient {
                 .unwrap_or_else(|e| e.into_inner()) = Some(s.clone());
         }
         Ok(status)
+    }
+
+    /// Forgets the cached converted status (after Salesforce refused it: an admin renamed it),
+    /// so the next conversion asks the org again.
+    pub fn forget_converted_status(&self) {
+        *self
+            .inner
+            .converted_status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// Whether the integration user holds "Convert Leads" (`UserPermissionAccess`, the running

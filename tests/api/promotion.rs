@@ -359,3 +359,22 @@ async fn promotion_is_configured_only_on_a_contact_connection_from_a_lead_connec
             .contains("not an Account Id")
     );
 }
+
+#[tokio::test]
+async fn a_converted_status_salesforce_refuses_is_a_502_naming_the_setting_and_the_lead_is_left() {
+    let app = promoting("converted_status = \"Open - Not Contacted\"").await;
+    let lead_id = lead(&app, "status@navy.example").await;
+    let res = app
+        .post("contacts", "/Users", contact_body("status@navy.example"))
+        .await;
+    let err = assert_scim_error(res, 502, None).await;
+    assert!(
+        err["detail"]
+            .as_str()
+            .unwrap()
+            .contains("promotion.converted_status"),
+        "{err}"
+    );
+    lead_unchanged(&app, &lead_id, "status@navy.example").await;
+    app.stop().await;
+}
