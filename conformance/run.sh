@@ -52,7 +52,10 @@ command -v "$python" >/dev/null || die "no $python on PATH (set PYTHON)"
     die "$python is $("$python" --version 2>&1); scim2-tester needs Python 3.11 or later"
 
 started=$SECONDS
-work="$(mktemp -d "${TMPDIR:-/tmp}/scim-conformance.XXXXXX")"
+# Under the build directory rather than /tmp: once in CI a directory under /tmp vanished between
+# two suites (removed by something outside this script).
+mkdir -p "$here/../target"
+work="$(mktemp -d "$here/../target/conformance.XXXXXX")"
 results="$work/results.jsonl"
 demo_pid=""
 
@@ -101,6 +104,7 @@ export PYTHONHASHSEED=0
 base_url=""
 start_demo() {
     local log="$work/demo-$1.log" port
+    mkdir -p "$work"
     "$bin" demo --port 0 --token "$token" >"$log" 2>&1 &
     demo_pid=$!
     # The bridge prints its URLs once it listens; --port 0 lets the OS pick a free port.
