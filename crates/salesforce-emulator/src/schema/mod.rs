@@ -13,7 +13,10 @@ use serde_json::{json, Value};
 
 use crate::config::{CustomField, CustomFieldKind};
 use crate::soql::{FieldKind, SchemaLookup};
-use standard::{account, contact, lead, lead_status, user_permission_access, Access, F};
+use standard::{
+    account, campaign, campaign_member, contact, lead, lead_status, user_permission_access, Access,
+    F,
+};
 
 /// Standard LeadSource values of a new org (an unrestricted picklist).
 pub const LEAD_SOURCES: &[&str] = &[
@@ -30,6 +33,24 @@ pub const LEAD_STATUSES: &[&str] = &[
     "Closed - Converted",
     "Closed - Not Converted",
 ];
+
+/// Campaign Type values of a new org.
+pub const CAMPAIGN_TYPES: &[&str] = &[
+    "Conference",
+    "Webinar",
+    "Trade Show",
+    "Public Relations",
+    "Partners",
+    "Referral Program",
+    "Advertisement",
+    "Banner Ads",
+    "Direct Mail",
+    "Email",
+    "Telemarketing",
+    "Other",
+];
+/// Campaign Status values of a new org.
+pub const CAMPAIGN_STATUSES: &[&str] = &["Planned", "In Progress", "Completed", "Aborted"];
 
 /// The emulated integration user (owner of every record).
 pub const USER_ID: &str = "0055g00000EMUuSAAX";
@@ -141,14 +162,27 @@ fn build(
                     (false, false, nillable, !nillable)
                 }
                 Access::Defaulted => (true, true, false, true),
+                Access::CreateOnly => (true, false, true, false),
+                Access::RequiredCreateOnly => (true, false, false, false),
             };
-            let (picklist, restricted, default) = match x.name {
-                "LeadSource" => (
+            let (picklist, restricted, default) = match (name, x.name) {
+                ("Campaign", "Type") => (
+                    CAMPAIGN_TYPES.iter().map(|s| s.to_string()).collect(),
+                    false,
+                    None,
+                ),
+                ("Campaign", "Status") => (
+                    CAMPAIGN_STATUSES.iter().map(|s| s.to_string()).collect(),
+                    false,
+                    Some(json!(CAMPAIGN_STATUSES[0])),
+                ),
+                ("CampaignMember", "Status") => (Vec::new(), false, Some(json!("Sent"))),
+                (_, "LeadSource") => (
                     LEAD_SOURCES.iter().map(|s| s.to_string()).collect(),
                     false,
                     None,
                 ),
-                "Status" => (
+                ("Lead", "Status") => (
                     LEAD_STATUSES.iter().map(|s| s.to_string()).collect(),
                     true,
                     Some(json!(LEAD_STATUSES[0])),
@@ -158,7 +192,9 @@ fn build(
             };
             let reference_to = match x.name {
                 "AccountId" | "ConvertedAccountId" => vec!["Account"],
-                "ConvertedContactId" => vec!["Contact"],
+                "ConvertedContactId" | "ContactId" => vec!["Contact"],
+                "LeadId" => vec!["Lead"],
+                "CampaignId" => vec!["Campaign"],
                 "OwnerId" | "CreatedById" | "LastModifiedById" => vec!["User"],
                 _ => Vec::new(),
             };
@@ -177,7 +213,7 @@ fn build(
                 default,
                 custom: false,
                 reference_to,
-                required: x.access == Access::Required,
+                required: matches!(x.access, Access::Required | Access::RequiredCreateOnly),
                 external_id: false,
                 unique: false,
                 case_sensitive: false,
@@ -266,6 +302,22 @@ impl Schema {
                 build("Contact", "Contact", "Contacts", "003", contact(), &custom),
                 build("Lead", "Lead", "Leads", "00Q", lead(), &custom),
                 build("Account", "Account", "Accounts", "001", account(), &custom),
+                build(
+                    "Campaign",
+                    "Campaign",
+                    "Campaigns",
+                    "701",
+                    campaign(),
+                    &custom,
+                ),
+                build(
+                    "CampaignMember",
+                    "Campaign Member",
+                    "Campaign Members",
+                    "00v",
+                    campaign_member(),
+                    &custom,
+                ),
                 build(
                     "LeadStatus",
                     "Lead Status Value",

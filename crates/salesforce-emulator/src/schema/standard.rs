@@ -23,6 +23,10 @@ pub(super) enum Access {
     ReadOnly,
     /// createable, updateable, not nillable, defaulted on create
     Defaulted,
+    /// createable, not updateable (a CampaignMember's person)
+    CreateOnly,
+    /// createable, not updateable, required (a CampaignMember's Campaign)
+    RequiredCreateOnly,
 }
 
 fn f(
@@ -326,6 +330,67 @@ pub(super) fn user_permission_access() -> Vec<F> {
     v.push(f(
         "PermissionsConvertLeads",
         "Convert Leads",
+        K::Boolean,
+        "boolean",
+        0,
+        ReadOnly,
+    ));
+    v
+}
+
+/// `Campaign` ("Campaign", Object Reference): what a SCIM group becomes.
+pub(super) fn campaign() -> Vec<F> {
+    use Access::*;
+    use FieldKind as K;
+    let mut v = head();
+    v.push(f("Name", "Name", K::String, "string", 80, Required));
+    v.push(f("Type", "Type", K::Picklist, "picklist", 255, Rw));
+    v.push(f("Status", "Status", K::Picklist, "picklist", 255, Rw));
+    v.push(f("IsActive", "Active", K::Boolean, "boolean", 0, Rw));
+    v.push(f(
+        "Description",
+        "Description",
+        K::TextArea,
+        "textarea",
+        32_000,
+        Rw,
+    ));
+    v
+}
+
+/// `CampaignMember`: one Contact or Lead in one Campaign.
+pub(super) fn campaign_member() -> Vec<F> {
+    use Access::*;
+    use FieldKind as K;
+    let mut v = head();
+    v.push(f(
+        "CampaignId",
+        "Campaign ID",
+        K::Reference,
+        "reference",
+        18,
+        RequiredCreateOnly,
+    ));
+    v.push(f(
+        "ContactId",
+        "Contact ID",
+        K::Reference,
+        "reference",
+        18,
+        CreateOnly,
+    ));
+    v.push(f(
+        "LeadId",
+        "Lead ID",
+        K::Reference,
+        "reference",
+        18,
+        CreateOnly,
+    ));
+    v.push(f("Status", "Status", K::String, "string", 40, Rw));
+    v.push(f(
+        "HasResponded",
+        "Responded",
         K::Boolean,
         "boolean",
         0,

@@ -320,6 +320,21 @@ impl Store {
             return Err(SfError::entity_is_deleted());
         }
         let mut victims = vec![(obj, canon.clone())];
+        // A person's or a Campaign's memberships go with it.
+        let member_field = match schema.objects.get(obj).map(|o| o.name) {
+            Some("Contact") => Some("ContactId"),
+            Some("Lead") => Some("LeadId"),
+            Some("Campaign") => Some("CampaignId"),
+            _ => None,
+        };
+        if let (Some(field), Some(mi)) = (member_field, schema.object_index("CampaignMember")) {
+            let members: Vec<String> = self
+                .rows(mi, false)
+                .filter(|r| r.get(field).and_then(Value::as_str) == Some(canon.as_str()))
+                .filter_map(|r| r.get("Id").and_then(Value::as_str).map(str::to_string))
+                .collect();
+            victims.extend(members.into_iter().map(|i| (mi, i)));
+        }
         if schema.objects.get(obj).is_some_and(|o| o.name == "Account") {
             if let Some(ci) = schema.object_index("Contact") {
                 let children = self
@@ -364,8 +379,9 @@ pub fn is_deleted(row: &Row) -> bool {
 }
 
 /// `Name` of a person object: First Middle Last Suffix.
+/// A person's Name is computed from its parts (Contact, Lead); other objects' Name is written.
 fn compute_name(o: &ObjectDef, row: &mut Row) {
-    if o.name == "Account" {
+    if !matches!(o.name, "Contact" | "Lead") {
         return;
     }
     let parts: Vec<&str> = ["FirstName", "MiddleName", "LastName", "Suffix"]

@@ -167,8 +167,48 @@ impl Store {
                 }
             }
         }
+        if o.name == "CampaignMember" && inserting {
+            self.check_membership(obj, row)?;
+        }
         // Unique fields last: the database's unique index refuses the row when it is written.
         self.check_unique(o, obj, row, self_id)
+    }
+
+    /// A CampaignMember names exactly one person (`ContactId` or `LeadId`), who is in the
+    /// Campaign only once ("Already a campaign member.").
+    fn check_membership(&self, obj: usize, row: &Row) -> Result<(), SfError> {
+        let text = |k: &str| row.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+        let (field, person) = match (text("ContactId"), text("LeadId")) {
+            (Some(c), None) => ("ContactId", c),
+            (None, Some(l)) => ("LeadId", l),
+            (None, None) => {
+                return Err(SfError::dml(
+                    "REQUIRED_FIELD_MISSING",
+                    "Required fields are missing: [ContactId, LeadId]",
+                    vec!["ContactId".to_string(), "LeadId".to_string()],
+                ))
+            }
+            (Some(_), Some(_)) => {
+                return Err(SfError::dml(
+                    "FIELD_INTEGRITY_EXCEPTION",
+                    "a campaign member is either a Contact or a Lead, not both",
+                    vec!["ContactId".to_string(), "LeadId".to_string()],
+                ))
+            }
+        };
+        let campaign = text("CampaignId");
+        let taken = self.rows(obj, false).any(|r| {
+            r.get("CampaignId").and_then(Value::as_str) == campaign
+                && r.get(field).and_then(Value::as_str) == Some(person)
+        });
+        if taken {
+            return Err(SfError::dml(
+                "DUPLICATE_VALUE",
+                "Already a campaign member.",
+                Vec::new(),
+            ));
+        }
+        Ok(())
     }
 
     fn check_reference(

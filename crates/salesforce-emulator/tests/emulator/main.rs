@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod helpers;
 
+mod campaigns;
 mod collections;
 mod composite;
 mod control;
