@@ -230,10 +230,6 @@ impl Meter {
         Arc::new(Telemetry::new()).meter("-")
     }
 
-    pub fn connection(&self) -> &str {
-        &self.connection
-    }
-
     pub fn salesforce_request(&self, call: &str, outcome: &str) {
         self.telemetry
             .salesforce_requests

@@ -14,15 +14,27 @@ use crate::provisioning::Connection;
 use crate::scim::error::ScimError;
 use crate::testconn;
 
-/// The connection named in the path, after checking the admin token.
-fn connection(req: &HttpRequest, state: &AppState) -> Result<Arc<Connection>, HttpError> {
-    auth::check_admin(req, state.admin_token.as_ref())?;
+/// The connection named in the path (`{name}`), or 404: the admin routes name connections
+/// openly, behind the admin token.
+pub(super) fn named_connection(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<Arc<Connection>, HttpError> {
     let name = req.match_info().get("name").unwrap_or_default();
     Ok(state
         .connections
         .get(name)
         .map(|s| Arc::clone(&s.connection))
         .ok_or_else(|| ScimError::not_found(format!("no connection named '{name}'")))?)
+}
+
+/// The connection named in the path, after checking the admin token.
+pub(super) fn connection(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<Arc<Connection>, HttpError> {
+    auth::check_admin(req, state.admin_token.as_ref())?;
+    named_connection(req, state)
 }
 
 pub async fn test_connection(

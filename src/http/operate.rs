@@ -11,8 +11,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::{auth, AppState, HttpError};
-use crate::provisioning::Connection;
-use crate::scim::error::ScimError;
 use crate::telemetry::{Outcome, Telemetry};
 
 /// After a failed grant, readiness asks Salesforce again at most this often.
@@ -86,16 +84,6 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         .json(body)
 }
 
-fn connection(req: &HttpRequest, state: &AppState) -> Result<Arc<Connection>, HttpError> {
-    auth::check_admin(req, state.admin_token.as_ref())?;
-    let name = req.match_info().get("name").unwrap_or_default();
-    Ok(state
-        .connections
-        .get(name)
-        .map(|s| Arc::clone(&s.connection))
-        .ok_or_else(|| ScimError::not_found(format!("no connection named '{name}'")))?)
-}
-
 /// `GET /admin/connections/{name}/status`: what this replica did for the connection since it
 /// started (outcome counts), its most recent failures (no personal data), the org's allowance
 /// as last seen, whether it is ready, and what the removal guard holds.
@@ -103,7 +91,7 @@ pub async fn status(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
-    let conn = connection(&req, &state)?;
+    let conn = super::admin::connection(&req, &state)?;
     let outcomes: serde_json::Map<String, serde_json::Value> = Outcome::ALL
         .iter()
         .map(|o| (o.as_str().to_string(), json!(conn.meter.outcome_count(*o))))

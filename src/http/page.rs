@@ -8,7 +8,6 @@
 //! valid for an hour; `HttpOnly`, `SameSite=Strict` so no other site can post the page's forms
 //! with it, `Path=/admin`). `Authorization: Bearer <admin_token>` works as well.
 
-use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use actix_web::http::header;
@@ -208,12 +207,7 @@ pub async fn check(
     if !signed_in(&req, &state)? {
         return Ok(sign_in_page(Some("Sign in first.")));
     }
-    let name = req.match_info().get("name").unwrap_or_default();
-    let conn = state
-        .connections
-        .get(name)
-        .map(|s| Arc::clone(&s.connection))
-        .ok_or_else(|| ScimError::not_found(format!("no connection named '{name}'")))?;
+    let conn = super::admin::named_connection(&req, &state)?;
     let report = testconn::run(&conn).await;
     Ok(dashboard(&state, Some(report)).await)
 }
