@@ -14,8 +14,9 @@ pub const ADMIN_TOKEN: &str = "demo-admin-token-0123456789";
 
 /// The emulator as the demo (and the tests) run it: default credentials, and the custom fields
 /// the default connections need, as `scim-bridge setup-org` would create them: on Contact and
-/// Lead the key field (`SCIM_Key__c`, External ID + Unique) and `SCIM_External_Id__c`, and on
-/// Contact the checkbox `Active__c` that the default Contact disable setting writes.
+/// Lead the key field (`SCIM_Key__c`, External ID + Unique) and `SCIM_External_Id__c`, on
+/// Contact the checkbox `Active__c` that the default Contact disable setting writes, and for
+/// Groups the same two on Campaign and the key on CampaignMember.
 pub fn emulator_config() -> EmulatorConfig {
     let mut custom_fields = vec![CustomField {
         object: "Contact".to_string(),
@@ -44,6 +45,37 @@ pub fn emulator_config() -> EmulatorConfig {
             },
         });
     }
+    // Groups: the Campaign key (unique) and externalId, and the CampaignMember key.
+    custom_fields.push(CustomField {
+        object: "Campaign".to_string(),
+        name: mapping::group::DEFAULT_GROUP_KEY_FIELD.to_string(),
+        kind: CustomFieldKind::KeyText {
+            length: 255,
+            external_id: true,
+            unique: true,
+            case_sensitive: false,
+        },
+    });
+    custom_fields.push(CustomField {
+        object: "Campaign".to_string(),
+        name: mapping::group::DEFAULT_GROUP_EXTERNAL_ID_FIELD.to_string(),
+        kind: CustomFieldKind::KeyText {
+            length: 255,
+            external_id: true,
+            unique: false,
+            case_sensitive: false,
+        },
+    });
+    custom_fields.push(CustomField {
+        object: "CampaignMember".to_string(),
+        name: mapping::group::DEFAULT_GROUP_KEY_FIELD.to_string(),
+        kind: CustomFieldKind::KeyText {
+            length: 255,
+            external_id: false,
+            unique: false,
+            case_sensitive: false,
+        },
+    });
     EmulatorConfig {
         custom_fields,
         ..EmulatorConfig::default()
@@ -78,6 +110,8 @@ refresh_token = "{refresh_token}"
 
 [connections.{name}.inbound]
 bearer_tokens = ["{token}"]
+
+[connections.{name}.groups]
 "#,
             client_id = defaults.client_id,
             client_secret = defaults.client_secret,

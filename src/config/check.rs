@@ -244,6 +244,7 @@ fn check_connection(
             "disable",
             "removal_guard",
             "promotion",
+            "groups",
             "mapping",
         ],
     );
@@ -272,6 +273,9 @@ fn check_connection(
     let promotion = rc
         .promotion
         .and_then(|raw| check_promotion(c, &format!("{p}.promotion"), raw));
+    let groups = rc
+        .groups
+        .and_then(|raw| super::groups::check_groups(c, &format!("{p}.groups"), name, raw));
     let key_field = check_key_field(c, &format!("{p}.key_field"), rc.key_field.as_deref());
     let match_field = match FieldName::new(rc.match_field.as_deref().unwrap_or("Email")) {
         Ok(f) => Some(f),
@@ -372,6 +376,7 @@ fn check_connection(
             call_timeout: salesforce.timeout,
             removal_guard,
             promotion: None,
+            groups,
         },
         salesforce,
         inbound: inbound?,

@@ -12,6 +12,7 @@
 mod check;
 mod checker;
 mod credentials;
+mod groups;
 mod raw;
 #[cfg(test)]
 mod tests;

@@ -49,6 +49,7 @@ pub struct RawConnection {
     pub disable: Option<RawDisable>,
     pub removal_guard: Option<RawRemovalGuard>,
     pub promotion: Option<RawPromotion>,
+    pub groups: Option<RawGroups>,
     pub mapping: Option<Vec<RawMappingRow>>,
     #[serde(flatten)]
     pub unknown: BTreeMap<String, toml::Value>,
@@ -122,6 +123,19 @@ pub struct RawPromotion {
     pub from: Option<String>,
     pub account_id: Option<String>,
     pub converted_status: Option<String>,
+    #[serde(flatten)]
+    pub unknown: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RawGroups {
+    pub enabled: Option<bool>,
+    pub owner: Option<String>,
+    pub key_field: Option<String>,
+    pub external_id_field: Option<String>,
+    pub member_key_field: Option<String>,
+    pub on_delete: Option<String>,
+    pub campaign: Option<BTreeMap<String, toml::Value>>,
     #[serde(flatten)]
     pub unknown: BTreeMap<String, toml::Value>,
 }

@@ -58,7 +58,13 @@ fn catalogue(
         Catalogue::ResourceTypes => {
             discovery::resource_types(&base, conn.resource_types(), &supported)
         }
-        Catalogue::Schemas => discovery::schemas(&base, conn.resource_types(), &supported, &marks),
+        Catalogue::Schemas => discovery::schemas(
+            &base,
+            conn.resource_types(),
+            &supported,
+            &marks,
+            conn.groups_store_external_id(),
+        ),
     })
 }
 

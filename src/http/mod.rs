@@ -11,6 +11,7 @@ pub mod admin;
 pub mod auth;
 pub mod discovery;
 pub mod error;
+pub mod groups;
 pub mod logging;
 pub mod metrics;
 pub mod oauth;

@@ -5,7 +5,7 @@
 use actix_web::http::Method;
 use actix_web::{web, Route as ActixRoute};
 
-use super::{admin, discovery, oauth, operate, page, users};
+use super::{admin, discovery, groups, oauth, operate, page, users};
 
 /// Completes a method's route with its handler.
 pub type Handler = fn(ActixRoute) -> ActixRoute;
@@ -79,9 +79,9 @@ pub static ROUTES: &[Route] = &[
         methods: &[(Method::POST, |r| r.to(admin::discard_removals))],
     },
     Route {
-        // RFC 7644 §3.4.3: a search at the root covers every resource type served (Users).
+        // RFC 7644 §3.4.3: a search at the root covers every resource type served.
         path: "/scim/v2/{connection}/.search",
-        methods: &[(Method::POST, |r| r.to(users::search))],
+        methods: &[(Method::POST, |r| r.to(users::search_all))],
     },
     Route {
         path: "/scim/v2/{connection}/Users/.search",
@@ -101,6 +101,26 @@ pub static ROUTES: &[Route] = &[
             (Method::PUT, |r| r.to(users::replace)),
             (Method::PATCH, |r| r.to(users::patch)),
             (Method::DELETE, |r| r.to(users::delete)),
+        ],
+    },
+    Route {
+        path: "/scim/v2/{connection}/Groups/.search",
+        methods: &[(Method::POST, |r| r.to(groups::search))],
+    },
+    Route {
+        path: "/scim/v2/{connection}/Groups",
+        methods: &[
+            (Method::GET, |r| r.to(groups::list)),
+            (Method::POST, |r| r.to(groups::create)),
+        ],
+    },
+    Route {
+        path: "/scim/v2/{connection}/Groups/{id}",
+        methods: &[
+            (Method::GET, |r| r.to(groups::get)),
+            (Method::PUT, |r| r.to(groups::replace)),
+            (Method::PATCH, |r| r.to(groups::patch)),
+            (Method::DELETE, |r| r.to(groups::delete)),
         ],
     },
     Route {

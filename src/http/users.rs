@@ -70,7 +70,7 @@ fn if_match(req: &HttpRequest) -> Option<String> {
 
 /// A resource response: `body` (the resource, perhaps projected) with the resource's `ETag`
 /// (RFC 7644 §3.14, even when the projection left `meta` out) and any policy notices.
-fn resource_response(
+pub(super) fn resource_response(
     status: StatusCode,
     resource: &Resource,
     body: &Value,
@@ -84,7 +84,7 @@ fn resource_response(
     res
 }
 
-fn add_notices(res: &mut HttpResponse, notices: &[String]) {
+pub(super) fn add_notices(res: &mut HttpResponse, notices: &[String]) {
     if notices.is_empty() {
         return;
     }
@@ -113,9 +113,9 @@ fn add_notices(res: &mut HttpResponse, notices: &[String]) {
 /// credentials checked; the base URL the client reached; the record id and `If-Match` when the
 /// path has them; and the moment the answer is due.
 pub struct Scim {
-    conn: Arc<Connection>,
+    pub(super) conn: Arc<Connection>,
     base: String,
-    id: String,
+    pub(super) id: String,
     if_match: Option<String>,
     due: std::time::Instant,
     deadline: Duration,
@@ -152,7 +152,7 @@ impl Scim {
     }
 
     /// The provisioning context: base URL and deadline.
-    fn ctx(&self) -> Ctx<'_> {
+    pub(super) fn ctx(&self) -> Ctx<'_> {
         Ctx {
             base_url: &self.base,
             deadline: Some(self.due),
@@ -160,7 +160,7 @@ impl Scim {
     }
 
     /// Runs `fut` under the deadline, in a span naming the operation (see [`run`]).
-    async fn run<T>(
+    pub(super) async fn run<T>(
         &self,
         op: &'static str,
         fut: impl Future<Output = Result<T, ScimError>>,
@@ -175,7 +175,17 @@ impl Scim {
     /// Keeps a failure for the sync status, and counts a failed write's outcome. A read of an
     /// id that does not exist is an IdP's ordinary look-up, not a failure.
     fn failed(&self, op: &'static str, e: &ScimError) {
-        let write = matches!(op, "create" | "replace" | "patch" | "delete");
+        let write = matches!(
+            op,
+            "create"
+                | "replace"
+                | "patch"
+                | "delete"
+                | "group_create"
+                | "group_replace"
+                | "group_patch"
+                | "group_delete"
+        );
         if !write && e.status == 404 {
             return;
         }
@@ -206,6 +216,13 @@ pub async fn list(s: Scim, req: HttpRequest) -> Result<HttpResponse, HttpError> 
 
 pub async fn search(s: Scim, JsonBody(body): JsonBody) -> Result<HttpResponse, HttpError> {
     listing(&s, ListQuery::from_search_request(&body)?, "search").await
+}
+
+/// `POST /.search` at the root: every resource type served (RFC 7644 §3.4.3).
+pub async fn search_all(s: Scim, JsonBody(body): JsonBody) -> Result<HttpResponse, HttpError> {
+    let q = ListQuery::from_search_request(&body)?;
+    let body = s.run("search", s.conn.search_all(&s.ctx(), &q)).await?;
+    Ok(scim_response(StatusCode::OK, &body))
 }
 
 pub async fn create(s: Scim, JsonBody(body): JsonBody) -> Result<HttpResponse, HttpError> {

@@ -13,6 +13,7 @@
 
 pub mod advertised;
 pub mod filter;
+pub mod group;
 pub mod patch;
 pub mod view;
 

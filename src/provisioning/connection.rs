@@ -20,7 +20,7 @@ use crate::salesforce::{
     SfError, SoqlValue,
 };
 use crate::scim::error::ScimError;
-use crate::scim::resource::{Resource, ResourceType, USER};
+use crate::scim::resource::{Resource, ResourceType, GROUP, USER};
 use crate::scim::values::get_ci;
 use crate::telemetry::Meter;
 
@@ -46,6 +46,8 @@ pub struct ConnectionSpec {
     pub removal_guard: Option<GuardSpec>,
     /// Lead promotion (Contact connections only).
     pub promotion: Option<super::policy::Promotion>,
+    /// SCIM Groups as Campaigns; `None` when the connection serves no Groups.
+    pub groups: Option<super::groups::GroupSpec>,
 }
 
 /// One connection at run time.
@@ -97,7 +99,12 @@ impl Connection {
 
     /// The resource types this connection serves, for discovery.
     pub fn resource_types(&self) -> &'static [ResourceType] {
-        &[USER]
+        // User first: clients (Entra's tests among them) read the first entry as the users'.
+        if self.spec.groups.is_some() {
+            &[USER, GROUP]
+        } else {
+            &[USER]
+        }
     }
 
     /// "Contact 003…", for messages.

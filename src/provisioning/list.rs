@@ -169,7 +169,12 @@ impl Connection {
     /// after one this replica served continues its cursor ([`super::memory::CursorMemory`]): one
     /// request per page, however deep. Otherwise a page within the first 2,000 rows costs one
     /// request and deeper pages one per 2,000 rows, up to [`MAX_LIST_DEPTH`].
-    async fn page(&self, select: Select, offset: u64, count: u64) -> Result<(u64, Vec<Record>)> {
+    pub(super) async fn page(
+        &self,
+        select: Select,
+        offset: u64,
+        count: u64,
+    ) -> Result<(u64, Vec<Record>)> {
         let soql = select.to_soql();
         if let Some(next) = self.cursors.take(&soql, count, offset) {
             match self.client.query_more(&next).await {

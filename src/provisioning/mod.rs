@@ -9,6 +9,7 @@
 //!
 //! - [`connection`]: [`Connection`] and [`ConnectionSpec`], what every operation shares.
 //! - [`users`]: create, replace, patch, delete of people; [`promote`]: Lead conversion; [`list`]: get, list, search.
+//! - [`groups`]: SCIM Groups as Campaigns, their members as CampaignMembers.
 //! - [`guard`]: the removal guard, a brake on mass removals; [`failures`]: the recent
 //!   failures a sync status shows.
 //! - [`policy`]: the toggles; [`notices`]: every notice's wording; [`error`]: Salesforce
@@ -22,6 +23,7 @@
 pub mod connection;
 pub mod error;
 pub mod failures;
+pub mod groups;
 pub mod guard;
 pub mod list;
 pub mod memory;

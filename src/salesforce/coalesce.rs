@@ -208,24 +208,13 @@ impl SalesforceClient {
         let mut query = Select::new(first.object.name(), first.select.clone());
         query.filter = Some(Condition::Or(filter));
         query.order_by = vec![(fields::CREATED_DATE, true), (fields::ID, true)];
-        let found = self.query_all(&query).await;
+        let found = self.query_all(&query, None).await;
         for &j in group {
             out[j] = Some(match &found {
                 Ok(records) => Ok(answer_for(&items[j], records)),
                 Err(e) => Err(e.clone()),
             });
         }
-    }
-
-    /// Every row of a query (following the cursor).
-    async fn query_all(&self, query: &Select) -> Result<Vec<Record>, SfError> {
-        let mut page = self.query(query, None).await?;
-        let mut records = std::mem::take(&mut page.records);
-        while let (false, Some(next)) = (page.done, page.next_records_url.clone()) {
-            page = self.query_more(&next).await?;
-            records.append(&mut page.records);
-        }
-        Ok(records)
     }
 
     /// Sends a batch of creates: one alone as a Composite create-and-read (one request), several
@@ -270,7 +259,7 @@ impl SalesforceClient {
                 field: fields::ID,
                 values: ids,
             });
-            self.query_all(&query).await
+            self.query_all(&query, None).await
         };
         created
             .into_iter()

@@ -19,7 +19,7 @@ use super::transport::{Call, Failure, Target};
 use super::wire::{decode, record_of, CompositeResponse, Record, SubResponse};
 
 /// The `GET` sub-request that reads a record back (`id` may be a reference like `@{write.id}`).
-fn read_subrequest(prefix: &str, object: SObject, id: &str, select: &[FieldName]) -> Value {
+pub(super) fn read_subrequest(prefix: &str, object: &str, id: &str, select: &[FieldName]) -> Value {
     let mut url = format!("{prefix}/sobjects/{object}/{id}");
     if !select.is_empty() {
         url.push_str("?fields=");
@@ -58,12 +58,12 @@ impl SalesforceClient {
         let prefix = self.versioned_prefix();
         let requests = vec![
             self.write_subrequest("PATCH", format!("{prefix}/sobjects/{object}/{id}"), values),
-            read_subrequest(&prefix, object, id, select),
+            read_subrequest(&prefix, object.as_str(), id, select),
         ];
         let body = composite_body(requests);
         self.retrying(
             "update_and_get",
-            |n| self.write_then_read(object, &body, n),
+            |n| self.write_then_read(object.as_str(), &body, n),
             always_resend,
         )
         .await
@@ -101,7 +101,7 @@ impl SalesforceClient {
                             .await
                             .map_err(Failure::sent)
                     } else {
-                        self.write_then_read(object, body, n).await
+                        self.write_then_read(object.as_str(), body, n).await
                     }
                 }
             },
@@ -135,7 +135,7 @@ impl SalesforceClient {
         ];
         let body = &composite_body(requests);
         let attempt = |n| async move {
-            let subs = self.composite_attempt(object, body, n).await?;
+            let subs = self.composite_attempt(object.as_str(), body, n).await?;
             first_error(&subs).map_or(Ok(()), |e| Err(Failure::sent(e)))
         };
         let done = self
@@ -156,7 +156,7 @@ impl SalesforceClient {
         select: &[FieldName],
     ) -> Result<Record, SfError> {
         let body = self.create_then_read_body(object, values, select);
-        self.write_then_read(object, &body, 1)
+        self.write_then_read(object.as_str(), &body, 1)
             .await
             .map_err(|f| f.error)
     }
@@ -171,7 +171,7 @@ impl SalesforceClient {
         let prefix = self.versioned_prefix();
         composite_body(vec![
             self.write_subrequest("POST", format!("{prefix}/sobjects/{object}"), values),
-            read_subrequest(&prefix, object, "@{write.id}", select),
+            read_subrequest(&prefix, object.as_str(), "@{write.id}", select),
         ])
     }
 
@@ -181,15 +181,15 @@ impl SalesforceClient {
         object: SObject,
         body: &Record,
     ) -> Result<Vec<u8>, SfError> {
-        let mut call = post(object, "/composite/sobjects", body);
+        let mut call = post(object.as_str(), "/composite/sobjects", body);
         call.allow_duplicate_save(self.inner.allow_duplicate_save);
         self.attempt(&call, 1).await.map_err(|f| f.error)
     }
 
     /// One attempt of a write-then-read Composite request.
-    async fn write_then_read(
+    pub(super) async fn write_then_read(
         &self,
-        object: SObject,
+        object: &str,
         body: &Record,
         n: u32,
     ) -> Result<Record, Failure> {
@@ -198,9 +198,9 @@ impl SalesforceClient {
     }
 
     /// One attempt of `POST /composite`: its sub-responses, in order.
-    async fn composite_attempt(
+    pub(super) async fn composite_attempt(
         &self,
-        object: SObject,
+        object: &str,
         body: &Record,
         n: u32,
     ) -> Result<Vec<SubResponse>, Failure> {
@@ -210,11 +210,11 @@ impl SalesforceClient {
         Ok(parsed.composite_response)
     }
 
-    fn versioned_prefix(&self) -> String {
+    pub(super) fn versioned_prefix(&self) -> String {
         format!("/services/data/v{}", self.inner.api_version)
     }
 
-    fn write_subrequest(&self, method: &str, url: String, values: &Record) -> Value {
+    pub(super) fn write_subrequest(&self, method: &str, url: String, values: &Record) -> Value {
         let mut sub = json!({
             "method": method,
             "url": url,
@@ -229,7 +229,7 @@ impl SalesforceClient {
 }
 
 /// The failure that matters among sub-responses (not the `PROCESSING_HALTED` of the others).
-fn first_error(responses: &[SubResponse]) -> Option<SfError> {
+pub(super) fn first_error(responses: &[SubResponse]) -> Option<SfError> {
     let errors: Vec<SfError> = responses.iter().filter_map(SubResponse::error).collect();
     errors
         .iter()
@@ -239,18 +239,18 @@ fn first_error(responses: &[SubResponse]) -> Option<SfError> {
 }
 
 /// A `POST` of `body` to a versioned path (`/composite`, `/composite/sobjects`).
-fn post<'a>(object: SObject, path: &'static str, body: &'a Record) -> Call<'a> {
+pub(super) fn post<'a>(object: &'a str, path: &'static str, body: &'a Record) -> Call<'a> {
     let mut call = Call::new(
         Method::POST,
         Target::Versioned(path.to_string()),
         path,
-        Some(object.as_str()),
+        Some(object),
     );
     call.body = Some(body);
     call
 }
 
-fn composite_body(requests: Vec<Value>) -> Record {
+pub(super) fn composite_body(requests: Vec<Value>) -> Record {
     let mut body = Record::new();
     body.insert("allOrNone".into(), Value::Bool(true));
     body.insert("compositeRequest".into(), Value::Array(requests));

@@ -10,7 +10,8 @@
 //! - [`error`]: [`SfError`], the parsed Salesforce error array, and retry policy questions.
 //! - [`soql`] and [`name`]: SOQL text from a domain filter (the one place where literals are
 //!   escaped) and validated API names.
-//! - [`sobject`]: the objects people are provisioned into.
+//! - [`sobject`]: the objects people are provisioned into; [`campaigns`]: Campaigns and their
+//!   members (SCIM Groups).
 //!
 //! A new Salesforce operation goes into the module of its job, as a method named for what it is
 //! for (`find_by_match`, `create_and_get`), sent through `execute` or `retrying`.
@@ -18,6 +19,7 @@
 pub mod auth;
 pub mod batch;
 pub mod budget;
+pub mod campaigns;
 pub mod client;
 mod coalesce;
 pub mod composite;

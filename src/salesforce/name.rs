@@ -172,6 +172,10 @@ pub mod fields {
     pub const COMPANY: FieldName = FieldName::from_static("Company");
     pub const ACCOUNT_ID: FieldName = FieldName::from_static("AccountId");
     pub const NAME: FieldName = FieldName::from_static("Name");
+    pub const IS_ACTIVE: FieldName = FieldName::from_static("IsActive");
+    pub const CAMPAIGN_ID: FieldName = FieldName::from_static("CampaignId");
+    pub const CONTACT_ID: FieldName = FieldName::from_static("ContactId");
+    pub const LEAD_ID: FieldName = FieldName::from_static("LeadId");
     pub const MASTER_LABEL: FieldName = FieldName::from_static("MasterLabel");
     pub const SORT_ORDER: FieldName = FieldName::from_static("SortOrder");
     pub const PERMISSIONS_CONVERT_LEADS: FieldName =

@@ -180,6 +180,23 @@ impl SalesforceClient {
         Ok(raw.into())
     }
 
+    /// Every row of a query, following its cursor: pages of `batch_size` rows (Salesforce's
+    /// default 2,000 when `None`), one request each, so reading n rows costs n / batch_size
+    /// requests and linear time.
+    pub(super) async fn query_all(
+        &self,
+        query: &Select,
+        batch_size: Option<u32>,
+    ) -> Result<Vec<Record>, SfError> {
+        let mut page = self.query(query, batch_size).await?;
+        let mut records = std::mem::take(&mut page.records);
+        while let (false, Some(next)) = (page.done, page.next_records_url.clone()) {
+            page = self.query_more(&next).await?;
+            records.append(&mut page.records);
+        }
+        Ok(records)
+    }
+
     /// Follows a `nextRecordsUrl` (`/services/data/vNN.0/query/<locator>`, as Salesforce returns
     /// it). Only paths on the current instance are followed, so the token never leaves it.
     pub async fn query_more(&self, next_records_url: &str) -> Result<QueryPage, SfError> {

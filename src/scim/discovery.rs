@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use super::filter::AttrPath;
 use super::path::parse_path;
-use super::resource::{ResourceType, USER};
+use super::resource::{ResourceType, GROUP, USER};
 use super::urn;
 
 /// One attribute definition (RFC 7643 §7 "attributes").
@@ -457,17 +457,22 @@ fn with_meta(mut v: Value, resource_type: &str, location: String) -> Value {
 }
 
 /// The `/Schemas` resources (RFC 7644 §4) of the resource types served, each with
-/// `meta.location` under `base_url`.
+/// `meta.location` under `base_url`; the Group schema lists `externalId` when
+/// `group_external_id`.
 pub fn schemas(
     base_url: &str,
     served: &[ResourceType],
     supported: &[&str],
     marks: &Marks<'_>,
+    group_external_id: bool,
 ) -> Vec<Value> {
     let mut out = Vec::new();
     if served.contains(&USER) {
         out.push(user_schema_marked(supported, marks));
         out.extend(enterprise_user_schema_marked(supported, marks));
+    }
+    if served.contains(&GROUP) {
+        out.push(super::group::group_schema(group_external_id));
     }
     out.into_iter()
         .map(|s| {
@@ -731,6 +736,7 @@ mod tests {
             &[USER],
             SUPPORTED,
             &Marks::default(),
+            false,
         );
         assert_eq!(all.len(), 2);
         assert_eq!(
@@ -739,8 +745,34 @@ mod tests {
         );
         assert_eq!(all[1]["id"], urn::ENTERPRISE_USER_SCHEMA);
         assert_eq!(
-            schemas("https://b", &[USER], &["userName"], &Marks::default()).len(),
+            schemas(
+                "https://b",
+                &[USER],
+                &["userName"],
+                &Marks::default(),
+                false
+            )
+            .len(),
             1
+        );
+        let with_groups = schemas(
+            "https://b",
+            &[USER, GROUP],
+            &["userName"],
+            &Marks::default(),
+            true,
+        );
+        assert_eq!(with_groups[1]["id"], urn::GROUP_SCHEMA);
+        let names: Vec<&str> = with_groups[1]["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|a| a["name"].as_str())
+            .collect();
+        assert_eq!(names, ["displayName", "externalId", "members"]);
+        assert_eq!(
+            with_groups[1]["meta"]["location"],
+            "https://b/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group"
         );
     }
 

@@ -29,6 +29,14 @@ pub const USER: ResourceType = ResourceType {
     description: "User Account",
 };
 
+/// RFC 7643 §4.2 and §8.7.1.
+pub const GROUP: ResourceType = ResourceType {
+    name: "Group",
+    endpoint: "/Groups",
+    schema: urn::GROUP_SCHEMA,
+    description: "Group",
+};
+
 /// `meta` (RFC 7643 §3.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Meta {

@@ -3,6 +3,8 @@
 
 /// Core User schema (RFC 7643 §4.1).
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+/// Core Group schema (RFC 7643 §4.2).
+pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// Enterprise User extension (RFC 7643 §4.3).
 pub const ENTERPRISE_USER_SCHEMA: &str =
     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -29,7 +31,7 @@ pub const SCIM_CONTENT_TYPE: &str = "application/scim+json";
 
 /// Schema URNs that name a whole schema rather than an attribute (compared case-insensitively,
 /// RFC 7643 §2.1: URNs and attribute names are case-insensitive).
-pub const KNOWN_SCHEMAS: [&str; 2] = [USER_SCHEMA, ENTERPRISE_USER_SCHEMA];
+pub const KNOWN_SCHEMAS: [&str; 3] = [USER_SCHEMA, ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA];
 
 /// True when `s` names one of [`KNOWN_SCHEMAS`], in any case.
 pub fn is_known_schema(s: &str) -> bool {

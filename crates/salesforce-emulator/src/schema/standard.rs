@@ -355,6 +355,7 @@ pub(super) fn campaign() -> Vec<F> {
         32_000,
         Rw,
     ));
+    v.extend(system_fields());
     v
 }
 
@@ -396,5 +397,6 @@ pub(super) fn campaign_member() -> Vec<F> {
         0,
         ReadOnly,
     ));
+    v.extend(system_fields());
     v
 }

@@ -1,0 +1,493 @@
+//! Campaigns and their members, the Salesforce side of SCIM Groups: a Campaign (`701`) read,
+//! created, updated or deleted with the record calls' retry rules, and CampaignMember (`00v`)
+//! rows read by query and written with sObject Collections (at most 200 rows a call, "sObject
+//! Collections", REST API Developer Guide), so a change of a thousand members is a handful of
+//! requests, never one per member.
+//!
+//! Membership writes are not resent blindly: a create of rows that may have been saved would
+//! answer `DUPLICATE_VALUE` ("Already a campaign member.") the second time. They go once; the
+//! SCIM layer computes each change from what Salesforce holds, so the IdP's retry of the whole
+//! request is what repeats it, safely.
+
+use std::collections::HashSet;
+
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::client::SalesforceClient;
+use super::composite::{composite_body, post, read_subrequest};
+use super::error::{ApiError, SfError};
+use super::name::{fields, FieldName};
+use super::retry::{always_resend, Next};
+use super::sobject::SObject;
+use super::sobjects::{check_id, MatchKey};
+use super::soql::{Condition, Select, SoqlValue};
+use super::transport::{Call, Failure, Target};
+use super::wire::{decode, Record};
+
+/// The Campaign object's API name.
+pub const CAMPAIGN: &str = "Campaign";
+/// The CampaignMember object's API name.
+pub const CAMPAIGN_MEMBER: &str = "CampaignMember";
+/// The key prefix of Campaign ids.
+pub const CAMPAIGN_PREFIX: &str = "701";
+/// Rows per Collections call (Salesforce's maximum).
+pub const MAX_ROWS: usize = 200;
+/// Ids per `IN (…)` look-up: 400 quoted 18-character ids are about 8,400 characters of SOQL,
+/// inside [`super::query::MAX_SOQL_CHARS`] with the rest of the query.
+pub const IDS_PER_QUERY: usize = 400;
+/// Rows per page when a whole Campaign's members are read (Salesforce's largest batch).
+const MEMBER_PAGE: u32 = 2_000;
+
+/// One CampaignMember row: its id, its Campaign, the person it points at, and its key (the connection that
+/// added it, or empty for a row made in Salesforce).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub id: String,
+    pub campaign: String,
+    pub person: String,
+    pub key: Option<String>,
+}
+
+/// Which person field and key field the membership rows of a connection use.
+#[derive(Debug, Clone)]
+pub struct MemberFields {
+    /// `ContactId` or `LeadId`.
+    pub person: FieldName,
+    /// The CampaignMember field that says which connection added the row.
+    pub key: FieldName,
+}
+
+impl MemberFields {
+    /// The person field for members of `object` (`ContactId` for Contacts, `LeadId` for Leads).
+    pub fn person_field(object: SObject) -> FieldName {
+        match object {
+            SObject::Contact => fields::CONTACT_ID,
+            SObject::Lead => fields::LEAD_ID,
+        }
+    }
+}
+
+fn text(record: &Record, field: &FieldName) -> Option<String> {
+    record
+        .iter()
+        .find(|(k, _)| field.is(k))
+        .and_then(|(_, v)| v.as_str())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+fn ids_in(field: FieldName, ids: &[String]) -> Condition {
+    Condition::In {
+        field,
+        values: ids.iter().map(|i| SoqlValue::Str(i.clone())).collect(),
+    }
+}
+
+/// One result of a Collections call.
+#[derive(Deserialize)]
+struct Saved {
+    id: Option<String>,
+    #[serde(default)]
+    success: bool,
+    #[serde(default)]
+    errors: Vec<ApiError>,
+}
+
+impl Saved {
+    fn error(self) -> SfError {
+        SfError::Api {
+            status: 400,
+            errors: self.errors,
+        }
+    }
+}
+
+impl SalesforceClient {
+    /// `GET /sobjects/Campaign/{id}`.
+    pub async fn read_campaign(&self, id: &str, select: &[FieldName]) -> Result<Record, SfError> {
+        check_id(id)?;
+        let mut call = Call::new(
+            Method::GET,
+            Target::Versioned(format!("/sobjects/{CAMPAIGN}/{id}")),
+            "/sobjects/{object}/{id}",
+            Some(CAMPAIGN),
+        );
+        call.query
+            .push(("fields", super::sobjects::field_list(select)));
+        let body = self.execute(&call, "read_campaign").await?;
+        super::wire::record_of(decode::<Value>(&body, "record")?, "record")
+    }
+
+    /// Creates a Campaign and reads it back (one Composite request). After a retryable
+    /// failure the key is looked up first: a Campaign found there is the one this create made.
+    pub async fn create_campaign(
+        &self,
+        values: &Record,
+        key: &MatchKey,
+        select: &[FieldName],
+    ) -> Result<Record, SfError> {
+        let prefix = self.versioned_prefix();
+        let body = composite_body(vec![
+            self.write_subrequest("POST", format!("{prefix}/sobjects/{CAMPAIGN}"), values),
+            read_subrequest(&prefix, CAMPAIGN, "@{write.id}", select),
+        ]);
+        let body = &body;
+        self.retrying(
+            "create_campaign",
+            |n| async move { self.write_then_read(CAMPAIGN, body, n).await },
+            |f: Failure| async move {
+                match self.find_campaign(key, select).await {
+                    Ok(Some(found)) => Next::Stop(Ok(found)),
+                    Ok(None) if !f.error.may_have_been_applied() => Next::Resend,
+                    _ => Next::Stop(Err(f.error)),
+                }
+            },
+        )
+        .await
+        .result
+    }
+
+    /// The Campaign whose key field holds `key.value` (the field is unique: at most one).
+    pub async fn find_campaign(
+        &self,
+        key: &MatchKey,
+        select: &[FieldName],
+    ) -> Result<Option<Record>, SfError> {
+        let mut query = Select::new(FieldName::from_static(CAMPAIGN), select.to_vec());
+        query.filter = Some(Condition::eq(
+            key.field.clone(),
+            SoqlValue::Str(key.value.clone()),
+        ));
+        query.limit = Some(1);
+        Ok(self.query(&query, None).await?.records.into_iter().next())
+    }
+
+    /// Updates a Campaign and reads it back (one Composite request; an update is idempotent,
+    /// so it is resent like any call).
+    pub async fn update_campaign(
+        &self,
+        id: &str,
+        values: &Record,
+        select: &[FieldName],
+    ) -> Result<Record, SfError> {
+        check_id(id)?;
+        let prefix = self.versioned_prefix();
+        let body = composite_body(vec![
+            self.write_subrequest(
+                "PATCH",
+                format!("{prefix}/sobjects/{CAMPAIGN}/{id}"),
+                values,
+            ),
+            read_subrequest(&prefix, CAMPAIGN, id, select),
+        ]);
+        let body = &body;
+        self.retrying(
+            "update_campaign",
+            |n| async move { self.write_then_read(CAMPAIGN, body, n).await },
+            always_resend,
+        )
+        .await
+        .result
+    }
+
+    /// `DELETE /sobjects/Campaign/{id}`: Salesforce deletes its members with it.
+    pub async fn delete_campaign(&self, id: &str) -> Result<(), SfError> {
+        check_id(id)?;
+        let call = Call::new(
+            Method::DELETE,
+            Target::Versioned(format!("/sobjects/{CAMPAIGN}/{id}")),
+            "/sobjects/{object}/{id}",
+            Some(CAMPAIGN),
+        );
+        let done = self
+            .retrying("delete_campaign", |n| self.attempt(&call, n), always_resend)
+            .await;
+        match done.result {
+            Ok(_) => Ok(()),
+            Err(e) if done.resent_after_maybe_done && e.has_code("ENTITY_IS_DELETED") => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Every membership of the `campaigns` whose key field holds `key`, in `Id` order: pages
+    /// of 2,000 rows following the query cursor (10,000 members are 5 requests).
+    pub async fn campaign_members(
+        &self,
+        campaigns: &[String],
+        member: &MemberFields,
+        key: &str,
+    ) -> Result<Vec<Membership>, SfError> {
+        let mut out = Vec::new();
+        for chunk in campaigns.chunks(IDS_PER_QUERY) {
+            let filter = Condition::And(vec![
+                ids_in(fields::CAMPAIGN_ID, chunk),
+                Condition::eq(member.key.clone(), SoqlValue::Str(key.to_string())),
+                Condition::Compare {
+                    field: member.person.clone(),
+                    op: super::soql::CompareOp::Ne,
+                    value: SoqlValue::Null,
+                },
+            ]);
+            out.extend(self.memberships(filter, member, Some(MEMBER_PAGE)).await?);
+        }
+        Ok(out)
+    }
+
+    /// The memberships of the people in `people`: in `campaign` (whoever added them) or, without
+    /// one, in any Campaign with `key` (a `members eq` filter). `IN` look-ups of
+    /// [`IDS_PER_QUERY`] ids.
+    pub async fn memberships_of(
+        &self,
+        campaign: Option<&str>,
+        member: &MemberFields,
+        people: &[String],
+        key: Option<&str>,
+    ) -> Result<Vec<Membership>, SfError> {
+        let mut out = Vec::new();
+        for chunk in people.chunks(IDS_PER_QUERY) {
+            let mut all = vec![ids_in(member.person.clone(), chunk)];
+            if let Some(c) = campaign {
+                all.push(Condition::eq(
+                    fields::CAMPAIGN_ID,
+                    SoqlValue::Str(c.to_string()),
+                ));
+            }
+            if let Some(k) = key {
+                all.push(Condition::eq(
+                    member.key.clone(),
+                    SoqlValue::Str(k.to_string()),
+                ));
+            }
+            out.extend(self.memberships(Condition::And(all), member, None).await?);
+        }
+        Ok(out)
+    }
+
+    async fn memberships(
+        &self,
+        filter: Condition,
+        member: &MemberFields,
+        batch: Option<u32>,
+    ) -> Result<Vec<Membership>, SfError> {
+        let mut query = Select::new(
+            FieldName::from_static(CAMPAIGN_MEMBER),
+            vec![
+                fields::ID,
+                fields::CAMPAIGN_ID,
+                member.person.clone(),
+                member.key.clone(),
+            ],
+        );
+        query.filter = Some(filter);
+        query.order_by = vec![(fields::ID, true)];
+        let rows = self.query_all(&query, batch).await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                Some(Membership {
+                    id: text(r, &fields::ID)?,
+                    campaign: text(r, &fields::CAMPAIGN_ID)?,
+                    person: text(r, &member.person)?,
+                    key: text(r, &member.key),
+                })
+            })
+            .collect())
+    }
+
+    /// Which of `ids` are records of `object` that `condition` (a connection's "is one of its
+    /// people") holds for: `IN` look-ups of [`IDS_PER_QUERY`] ids.
+    pub async fn records_among(
+        &self,
+        object: SObject,
+        condition: &Condition,
+        ids: &[String],
+    ) -> Result<HashSet<String>, SfError> {
+        let mut found = HashSet::new();
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            let mut query = Select::new(object.name(), vec![fields::ID]);
+            query.filter = Some(Condition::And(vec![
+                ids_in(fields::ID, chunk),
+                condition.clone(),
+            ]));
+            for r in self.query_all(&query, None).await? {
+                if let Some(id) = text(&r, &fields::ID) {
+                    found.insert(id);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Creates CampaignMember rows, [`MAX_ROWS`] a call, each call all or none. When a call
+    /// fails, the rows earlier calls of this request made are deleted again, so a failure
+    /// leaves the Campaign as it was. Each row's failure is `Err` at its index; `Ok` holds the
+    /// new ids, in order.
+    pub async fn add_memberships(&self, rows: &[Record]) -> Result<Vec<String>, (usize, SfError)> {
+        let mut made: Vec<String> = Vec::with_capacity(rows.len());
+        for (n, chunk) in rows.chunks(MAX_ROWS).enumerate() {
+            match self.create_rows(chunk).await {
+                Ok(ids) => made.extend(ids),
+                Err((i, e)) => {
+                    if !made.is_empty() {
+                        if let Err(undo) = self.remove_memberships(&made).await {
+                            tracing::warn!(
+                                rows = made.len(),
+                                error_code = undo.code().unwrap_or("-"),
+                                "could not delete the memberships a failed change had added"
+                            );
+                        }
+                    }
+                    return Err((n * MAX_ROWS + i, e));
+                }
+            }
+        }
+        Ok(made)
+    }
+
+    /// One Collections create with `allOrNone`, sent once (see the module doc).
+    async fn create_rows(&self, chunk: &[Record]) -> Result<Vec<String>, (usize, SfError)> {
+        let records: Vec<Value> = chunk
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                r.insert("attributes".into(), json!({"type": CAMPAIGN_MEMBER}));
+                Value::Object(r)
+            })
+            .collect();
+        let mut body = Record::new();
+        body.insert("allOrNone".into(), Value::Bool(true));
+        body.insert("records".into(), Value::Array(records));
+        let call = post(CAMPAIGN_MEMBER, "/composite/sobjects", &body);
+        let raw = self.attempt(&call, 1).await.map_err(|f| (0, f.error))?;
+        let results: Vec<Saved> = decode(&raw, "collections answer").map_err(|e| (0, e))?;
+        if results.len() != chunk.len() {
+            return Err((
+                0,
+                SfError::Decode(format!(
+                    "collections answer: {} results for {} records",
+                    results.len(),
+                    chunk.len()
+                )),
+            ));
+        }
+        // With allOrNone the rows that were fine answer ALL_OR_NONE_OPERATION_ROLLED_BACK: the
+        // row that matters is the other one.
+        let mut ids = Vec::with_capacity(chunk.len());
+        let mut failed: Option<(usize, SfError)> = None;
+        for (i, r) in results.into_iter().enumerate() {
+            match r.id {
+                Some(id) if r.success => ids.push(id),
+                _ => {
+                    let e = r.error();
+                    let rolled_back = e.has_code("ALL_OR_NONE_OPERATION_ROLLED_BACK");
+                    if failed.is_none()
+                        || (!rolled_back
+                            && failed.as_ref().is_some_and(|(_, f)| {
+                                f.has_code("ALL_OR_NONE_OPERATION_ROLLED_BACK")
+                            }))
+                    {
+                        failed = Some((i, e));
+                    }
+                }
+            }
+        }
+        match failed {
+            Some(f) => Err(f),
+            None => Ok(ids),
+        }
+    }
+
+    /// Writes `values` on existing CampaignMember rows (Collections update, [`MAX_ROWS`] a
+    /// call, all or none; idempotent, so resent like any call).
+    pub async fn update_memberships(&self, ids: &[String], values: &Record) -> Result<(), SfError> {
+        for chunk in ids.chunks(MAX_ROWS) {
+            let records: Vec<Value> = chunk
+                .iter()
+                .map(|id| {
+                    let mut r = values.clone();
+                    r.insert("attributes".into(), json!({"type": CAMPAIGN_MEMBER}));
+                    r.insert("Id".into(), Value::String(id.clone()));
+                    Value::Object(r)
+                })
+                .collect();
+            let mut body = Record::new();
+            body.insert("allOrNone".into(), Value::Bool(true));
+            body.insert("records".into(), Value::Array(records));
+            let mut call = post(CAMPAIGN_MEMBER, "/composite/sobjects", &body);
+            call.method = Method::PATCH;
+            let raw = self.execute(&call, "update_memberships").await?;
+            let results: Vec<Saved> = decode(&raw, "collections answer")?;
+            if let Some(bad) = results.into_iter().find(|r| !r.success) {
+                return Err(bad.error());
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes CampaignMember rows (Collections delete, [`MAX_ROWS`] a call). A row already
+    /// gone counts as deleted, so a resend, or two replicas removing the same member, is fine.
+    pub async fn remove_memberships(&self, ids: &[String]) -> Result<(), SfError> {
+        for chunk in ids.chunks(MAX_ROWS) {
+            for id in chunk {
+                check_id(id)?;
+            }
+            let mut call = Call::new(
+                Method::DELETE,
+                Target::Versioned("/composite/sobjects".to_string()),
+                "/composite/sobjects",
+                Some(CAMPAIGN_MEMBER),
+            );
+            call.query.push(("ids", chunk.join(",")));
+            call.query.push(("allOrNone", "false".to_string()));
+            let raw = self.execute(&call, "remove_memberships").await?;
+            let results: Vec<Saved> = decode(&raw, "collections answer")?;
+            for r in results {
+                if r.success {
+                    continue;
+                }
+                let e = r.error();
+                if !(e.has_code("ENTITY_IS_DELETED") || e.has_code("INVALID_CROSS_REFERENCE_KEY")) {
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_point_at_contacts_or_leads_by_their_own_field() {
+        assert_eq!(
+            MemberFields::person_field(SObject::Contact),
+            fields::CONTACT_ID
+        );
+        assert_eq!(MemberFields::person_field(SObject::Lead), fields::LEAD_ID);
+    }
+
+    #[test]
+    fn a_full_look_up_of_ids_stays_inside_the_soql_length_limit() {
+        let ids: Vec<String> = (0..IDS_PER_QUERY).map(|i| format!("003{i:015}")).collect();
+        let mut query = Select::new(
+            FieldName::from_static(CAMPAIGN_MEMBER),
+            vec![
+                fields::ID,
+                fields::CONTACT_ID,
+                FieldName::from_static("SCIM_Key__c"),
+            ],
+        );
+        query.filter = Some(Condition::And(vec![
+            Condition::eq(
+                fields::CAMPAIGN_ID,
+                SoqlValue::Str("701000000000001AAA".into()),
+            ),
+            ids_in(fields::CONTACT_ID, &ids),
+        ]));
+        assert!(query.to_soql().len() < super::super::query::MAX_SOQL_CHARS);
+    }
+}
