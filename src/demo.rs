@@ -108,10 +108,10 @@ client_id = "{client_id}"
 client_secret = "{client_secret}"
 refresh_token = "{refresh_token}"
 
+[connections.{name}.groups]
+
 [connections.{name}.inbound]
 bearer_tokens = ["{token}"]
-
-[connections.{name}.groups]
 "#,
             client_id = defaults.client_id,
             client_secret = defaults.client_secret,

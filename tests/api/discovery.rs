@@ -89,7 +89,11 @@ async fn resource_types_list_the_user_type_with_its_extension() {
         list["schemas"],
         json!(["urn:ietf:params:scim:api:messages:2.0:ListResponse"])
     );
-    assert_eq!(list["totalResults"], json!(1));
+    // User first (clients read the first entry as the users'), then Group (groups are on).
+    assert_eq!(list["totalResults"], json!(2));
+    assert_eq!(list["Resources"][1]["id"], "Group");
+    assert_eq!(list["Resources"][1]["endpoint"], "/Groups");
+    assert_eq!(list["Resources"][1]["schema"], GROUP_URN);
     let user = &list["Resources"][0];
     assert_eq!(user["id"], "User");
     assert_eq!(user["endpoint"], "/Users");
@@ -104,9 +108,9 @@ async fn resource_types_list_the_user_type_with_its_extension() {
         one["meta"]["location"],
         json!(format!("{}/ResourceTypes/User", app.scim("contacts")))
     );
-    let res = app.get("contacts", "/ResourceTypes/Group").await;
+    let res = app.get("contacts", "/ResourceTypes/Device").await;
     let err = assert_scim_error(res, 404, None).await;
-    assert!(err["detail"].as_str().unwrap().contains("Group"), "{err}");
+    assert!(err["detail"].as_str().unwrap().contains("Device"), "{err}");
     app.stop().await;
 }
 
@@ -114,14 +118,14 @@ async fn resource_types_list_the_user_type_with_its_extension() {
 async fn the_user_schema_lists_exactly_the_mapped_attributes() {
     let app = TestApp::spawn().await;
     let schemas = get_json(&app, "contacts", "/Schemas").await;
-    assert_eq!(schemas["totalResults"], json!(2));
+    assert_eq!(schemas["totalResults"], json!(3));
     let ids: Vec<&str> = schemas["Resources"]
         .as_array()
         .unwrap()
         .iter()
         .map(|s| s["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, vec![USER_URN, ENTERPRISE]);
+    assert_eq!(ids, vec![USER_URN, ENTERPRISE, GROUP_URN]);
 
     let user = get_json(&app, "contacts", &format!("/Schemas/{USER_URN}")).await;
     assert_eq!(user, schemas["Resources"][0]);
@@ -273,7 +277,7 @@ field = "Description"
     );
     // No enterprise attribute is mapped: no extension schema, and the resource type says so.
     let schemas = get_json(&app, "contacts", "/Schemas").await;
-    assert_eq!(schemas["totalResults"], json!(1));
+    assert_eq!(schemas["totalResults"], json!(2), "User and Group");
     let res = app.get("contacts", &format!("/Schemas/{ENTERPRISE}")).await;
     assert_scim_error(res, 404, None).await;
     let rt = get_json(&app, "contacts", "/ResourceTypes/User").await;
@@ -291,7 +295,7 @@ async fn an_unknown_schema_is_a_scim_404_and_schema_ids_match_in_any_case() {
     let res = app
         .get(
             "contacts",
-            "/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group",
+            "/Schemas/urn:ietf:params:scim:schemas:core:2.0:Device",
         )
         .await;
     assert_scim_error(res, 404, None).await;

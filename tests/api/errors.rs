@@ -353,8 +353,8 @@ async fn unknown_routes_are_scim_404s() {
         format!("{}/nope", app.address),
         format!("{}/", app.address),
         format!("{}/scim/v2", app.address),
-        format!("{}/scim/v2/contacts/Groups", app.address),
-        format!("{}/scim/v2/contacts/Groups/123", app.address),
+        format!("{}/scim/v2/contacts/Devices", app.address),
+        format!("{}/scim/v2/contacts/Devices/123", app.address),
         format!("{}/scim/v2/contacts/Users/abc/extra", app.address),
         format!("{}/scim/v1/contacts/Users", app.address),
     ] {

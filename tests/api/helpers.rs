@@ -422,6 +422,8 @@ pub async fn assert_scim_error(res: Response, status: u16, scim_type: Option<&st
 
 pub const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 
+pub const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+
 pub const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";

@@ -16,6 +16,7 @@ mod discovery;
 mod errors;
 mod failures;
 mod filters;
+mod groups;
 mod guard;
 mod lifecycle;
 mod oauth;

@@ -130,7 +130,30 @@ fn the_spec_and_the_route_table_list_the_same_routes_and_methods() {
 }
 
 /// The concrete URL and body for one documented operation.
-fn concrete(path: &str, method: &str, user_id: &str) -> (String, Option<Value>) {
+fn concrete(path: &str, method: &str, user_id: &str, group_id: &str) -> (String, Option<Value>) {
+    let group = json!({
+        "schemas": [GROUP_URN],
+        "displayName": if method == "post" { "Spec New" } else { "Spec Group" },
+        "members": [{"value": user_id}]
+    });
+    if path.contains("/Groups") {
+        let url = path
+            .replace("{connection}", "contacts")
+            .replace("{id}", group_id);
+        let body = match (method, path.ends_with(".search")) {
+            ("post", true) => Some(json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+                "filter": "displayName eq \"Spec Group\""
+            })),
+            ("post", false) | ("put", _) => Some(group),
+            ("patch", _) => Some(json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "remove", "path": format!("members[value eq \"{user_id}\"]")}]
+            })),
+            _ => None,
+        };
+        return (url, body);
+    }
     let id = if path.contains("/Users/") {
         user_id
     } else if path.contains("/ResourceTypes/") {
@@ -189,6 +212,14 @@ async fn every_documented_operation_is_served_by_a_live_bridge() {
     let user_id = app
         .create_user("contacts", user("spec@example.com", "Spec", "Example"))
         .await;
+    let res = app
+        .post(
+            "contacts",
+            "/Groups",
+            json!({"schemas": [GROUP_URN], "displayName": "Spec Group"}),
+        )
+        .await;
+    let group_id = json_of(res).await["id"].as_str().unwrap().to_string();
     let mut ops: Vec<(String, String)> = documented(&spec())
         .into_iter()
         .flat_map(|(p, ms)| ms.into_iter().map(move |m| (p.clone(), m)))
@@ -197,7 +228,7 @@ async fn every_documented_operation_is_served_by_a_live_bridge() {
     ops.sort_by_key(|(_, m)| m == "delete");
     assert!(ops.len() >= 14, "{ops:?}");
     for (path, method) in ops {
-        let (url, body) = concrete(&path, &method, &user_id);
+        let (url, body) = concrete(&path, &method, &user_id, &group_id);
         let res = send(&app, &method, &url, body).await;
         let (miss, status, text) = is_route_miss(res).await;
         assert!(
@@ -227,7 +258,7 @@ async fn methods_the_spec_does_not_list_are_refused() {
             if methods.contains(m) {
                 continue;
             }
-            let (url, body) = concrete(&path, m, &user_id);
+            let (url, body) = concrete(&path, m, &user_id, "701000000000001AAA");
             let res = send(&app, m, &url, body).await;
             let (miss, status, text) = is_route_miss(res).await;
             assert!(
@@ -246,7 +277,7 @@ async fn methods_the_spec_does_not_list_are_refused() {
 async fn a_route_miss_and_a_missing_user_are_told_apart() {
     // The distinction the two tests above rely on.
     let app = TestApp::spawn().await;
-    let (miss, status, _) = is_route_miss(app.get("contacts", "/Groups").await).await;
+    let (miss, status, _) = is_route_miss(app.get("contacts", "/Devices").await).await;
     assert!(miss && status == 404);
     let (miss, status, text) =
         is_route_miss(app.get("contacts", "/Users/003000000000000AAA").await).await;

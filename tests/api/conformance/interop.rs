@@ -77,7 +77,7 @@ async fn no_path_or_method_is_ever_answered_with_html_even_for_a_browser_accept_
         (Method::GET, format!("{}/scim/v2", app.address)),
         (Method::GET, format!("{base}/users")),
         (Method::GET, format!("{base}/Users/003000000000001AAA/x")),
-        (Method::GET, format!("{base}/Groups")),
+        (Method::GET, format!("{base}/Groups/701000000000001")),
         (Method::POST, format!("{base}/Groups")),
         (Method::PATCH, format!("{base}/Groups/00G000000000001")),
         (Method::PUT, format!("{base}/Groups/00G000000000001")),

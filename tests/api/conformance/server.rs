@@ -154,7 +154,7 @@ async fn both_json_media_types_are_accepted_and_every_answer_is_application_scim
                 (
                     "unknown route",
                     Method::GET,
-                    "/Groups".to_string(),
+                    "/Devices".to_string(),
                     None,
                     404,
                 ),

@@ -100,10 +100,13 @@ impl FieldDef {
     }
 
     /// Whether Salesforce keeps an index of the field's values: unique and External ID fields,
-    /// and `Email`, one of the standard fields it indexes ("Indexes", Query & Search
-    /// Optimization Cheat Sheet).
+    /// `Email`, and the lookups of a membership (`CampaignId`, `ContactId`, `LeadId`): standard
+    /// fields it indexes ("Indexes", Query & Search Optimization Cheat Sheet: lookup fields).
     pub fn is_indexed(&self) -> bool {
-        self.is_key() || self.name == "Email"
+        self.is_key()
+            || self.name == "Email"
+            || (self.kind == FieldKind::Reference
+                && matches!(self.name.as_str(), "CampaignId" | "ContactId" | "LeadId"))
     }
 }
 

@@ -197,10 +197,16 @@ impl Store {
             }
         };
         let campaign = text("CampaignId");
-        let taken = self.rows(obj, false).any(|r| {
+        let same = |r: &&Row| {
             r.get("CampaignId").and_then(Value::as_str) == campaign
                 && r.get(field).and_then(Value::as_str) == Some(person)
-        });
+        };
+        // Through the person's index (a lookup field), not a scan of every membership: adding
+        // n members stays linear.
+        let taken = match self.rows_by_key(obj, field, &[person], false) {
+            Some(rows) => rows.iter().any(same),
+            None => self.rows(obj, false).any(|r| same(&r)),
+        };
         if taken {
             return Err(SfError::dml(
                 "DUPLICATE_VALUE",
