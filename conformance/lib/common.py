@@ -34,7 +34,7 @@ class ItemResult:
 
     ``item`` is the stable name used in ``expected-failures.txt`` (together with ``suite`` and
     ``connection``); ``required`` is False for checks that may fail without failing the run
-    (Groups, which the bridge does not serve, and checks the vendor itself marks optional).
+    (checks the vendor itself marks optional, and the reference server's ``/Token``).
     """
 
     suite: str

@@ -19,8 +19,8 @@ As in Postman, an error outside a ``pm.test`` (a body that is not JSON, a proper
 
 An item passes when all its tests pass, fails when one fails or its script errors, is
 ``unsupported`` when a statement cannot be interpreted (and nothing failed), and ``unchecked``
-when it has no test at all. Items whose URL is under ``/Groups`` (the bridge serves no Groups) or
-is the reference server's ``/Token`` are not required. The collection's ``Get Token`` item is
+when it has no test at all. Every item is required (Users, Groups and discovery) except the
+reference server's ``/Token``. The collection's ``Get Token`` item is
 skipped: the bridge authenticates with a static bearer token, given as ``--token``.
 
 ``${__UUID}`` in bodies (a JMeter function the collection's authors left in its externalIds) is
@@ -478,7 +478,7 @@ class EntraRunner:
         raw_url = url_field.get("raw", "") if isinstance(url_field, dict) else str(url_field)
         category = classify(raw_url)
         result = ItemResult(SUITE, self.writer.connection, name, PASSED, category,
-                            category in ("Users", "Discovery"))
+                            category != "Token")
         if category == "Token":
             result.status = SKIPPED
             result.reason = ("the bridge uses a static bearer token; GET /Token belongs to "

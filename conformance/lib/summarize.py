@@ -12,7 +12,7 @@ required items:
   trip it);
 - a runner that crashed (``--crashed suite:connection``) fails the run.
 
-Items that are not required (Groups, Okta's optional steps, the reference server's /Token) are
+Items that are not required (Okta's optional steps, the reference server's /Token) are
 counted but never fail the run; listing them is an error, so the list holds required items only.
 Skipped and unchecked (no assertion) items are neither passes nor failures.
 Exit status: 0 when nothing above happened, 1 otherwise.
