@@ -679,3 +679,30 @@ async fn group_filters_the_bridge_cannot_answer_are_invalid_filters_naming_what_
     assert_scim_error(res, 400, Some("mutability")).await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_membership_write_that_fails_halfway_is_undone_and_the_retry_completes_it() {
+    let app = TestApp::spawn().await;
+    let ids = bulk_people(&app, 400).await;
+    let id = create_group(&app, CONTACTS, group("Halfway", &[])).await;
+    // The second Collections create (rows 201-400) fails; the first one had succeeded.
+    let fault = app
+        .sf_fault(json!({"errorCode": "SERVER_UNAVAILABLE", "method": "POST",
+                         "path": "/composite/sobjects", "after": 1, "count": 1}))
+        .await;
+    let values: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let ops = json!([{"op": "add", "path": "members", "value": members_value(&values)}]);
+    let res = app
+        .patch("contacts", &format!("/Groups/{id}"), patch_ops(ops.clone()))
+        .await;
+    assert_scim_error(res, 503, None).await;
+    assert_eq!(app.sf_fired(fault).await, 1);
+    assert!(
+        rows(&app, CONTACTS, &id).await.is_empty(),
+        "the first 200 rows were deleted again"
+    );
+    // The IdP's retry writes everything.
+    patch_group(&app, CONTACTS, &id, ops).await;
+    assert_eq!(rows(&app, CONTACTS, &id).await.len(), 400);
+    app.stop().await;
+}

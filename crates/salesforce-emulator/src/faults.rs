@@ -22,6 +22,9 @@ pub struct FaultSpec {
     pub delay_ms: Option<u64>,
     pub method: Option<String>,
     pub path: Option<String>,
+    /// Matching requests let through untouched before the fault starts firing (the second
+    /// Collections call of a request, say).
+    pub after: Option<u64>,
 }
 
 /// What a matching fault does to a request.
@@ -37,6 +40,8 @@ struct Fault {
     spec: FaultSpec,
     remaining: Option<u64>,
     fired: u64,
+    /// How many more matching requests pass before it fires (`after`).
+    passing: u64,
 }
 
 impl Fault {
@@ -63,6 +68,7 @@ impl Fault {
             "delay_ms": if self.spec.error_code.is_none() { self.spec.delay_ms } else { None },
             "method": self.spec.method,
             "path": self.spec.path,
+            "after": self.spec.after,
             "count": self.spec.count,
             "rate": self.spec.rate,
             "fired": self.fired,
@@ -124,11 +130,13 @@ impl Faults {
         let remaining = spec.count;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let mut list = self.list.lock();
+        let passing = spec.after.unwrap_or(0);
         list.push(Fault {
             id,
             spec,
             remaining,
             fired: 0,
+            passing,
         });
         self.any
             .store(list.iter().any(|f| !f.is_spent()), Ordering::Release);
@@ -191,6 +199,10 @@ impl Faults {
                 continue;
             }
             if f.spec.path.as_deref().is_some_and(|p| !path.contains(p)) {
+                continue;
+            }
+            if f.passing > 0 {
+                f.passing -= 1;
                 continue;
             }
             if let Some(rate) = f.spec.rate {

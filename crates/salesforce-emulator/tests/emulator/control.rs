@@ -212,13 +212,13 @@ async fn stats_list_each_fault_with_how_often_it_fired_and_how_many_firings_are_
         stats["faults"],
         json!([
             {"id": lock.0, "errorCode": "UNABLE_TO_LOCK_ROW", "status": 400, "delay_ms": null,
-             "method": "PATCH", "path": "/sobjects/Contact", "count": 3, "rate": null,
+             "method": "PATCH", "path": "/sobjects/Contact", "after": null, "count": 3, "rate": null,
              "fired": 2, "remaining": 1},
             {"id": stray.0, "errorCode": "SERVER_UNAVAILABLE", "status": 503, "delay_ms": null,
-             "method": null, "path": "/sobjects/Nothing", "count": null, "rate": 1.0,
+             "method": null, "path": "/sobjects/Nothing", "after": null, "count": null, "rate": 1.0,
              "fired": 0, "remaining": null},
             {"id": slow.0, "errorCode": null, "status": null, "delay_ms": 1,
-             "method": "GET", "path": "/limits", "count": 2, "rate": null,
+             "method": "GET", "path": "/limits", "after": null, "count": 2, "rate": null,
              "fired": 2, "remaining": 0}
         ])
     );
@@ -227,6 +227,31 @@ async fn stats_list_each_fault_with_how_often_it_fired_and_how_many_firings_are_
         (typed.fired(lock), typed.fired(stray), typed.fired(slow)),
         (2, 0, 2)
     );
+}
+
+#[tokio::test]
+async fn a_fault_with_after_lets_that_many_matching_requests_through_first() {
+    let org = Org::start().await;
+    let fault = json!({"errorCode": "SERVER_UNAVAILABLE", "count": 1, "after": 2,
+                       "method": "GET", "path": "/limits"});
+    let fault = org.kit.inject_fault(&fault).await.unwrap();
+    let statuses: Vec<StatusCode> = {
+        let mut out = Vec::new();
+        for _ in 0..4 {
+            out.push(org.get("/limits").await.status);
+        }
+        out
+    };
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::OK,
+            StatusCode::OK,
+            StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::OK
+        ]
+    );
+    assert_eq!(org.kit.stats().await.unwrap().fired(fault), 1);
 }
 
 #[tokio::test]
