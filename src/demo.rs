@@ -157,6 +157,10 @@ Try it:
   curl -s '{bridge_url}/scim/v2/contacts/Users?filter=userName%20eq%20%22ada@example.com%22' \
     -H 'Authorization: Bearer {token}'
 
+  curl -s -X POST {bridge_url}/scim/v2/contacts/Groups \
+    -H 'Authorization: Bearer {token}' -H 'Content-Type: application/scim+json' \
+    -d '{{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Beta Testers","members":[{{"value":"<the id above>"}}]}}'
+
   curl -s -X POST {bridge_url}/admin/connections/contacts/test -H 'Authorization: Bearer {ADMIN_TOKEN}'
 
 Press Ctrl-C to stop.

@@ -6,7 +6,9 @@
 use serde_json::Value;
 
 use crate::mapping::ScimAttr;
+use crate::provisioning::groups::GroupSpec;
 use crate::provisioning::Connection;
+use crate::salesforce::campaigns::{CAMPAIGN, CAMPAIGN_MEMBER};
 use crate::salesforce::{CustomFieldKind, CustomFieldSpec, Describe, FieldName};
 
 /// Text fields setup creates hold up to this many characters (Salesforce's maximum for an
@@ -35,7 +37,7 @@ impl SetupReport {
 /// The custom fields `conn` needs, key field first.
 pub fn needed_fields(conn: &Connection) -> Vec<CustomFieldSpec> {
     let mapping = conn.mapping();
-    let object = conn.object();
+    let object = conn.object().as_str();
     let mut out = vec![CustomFieldSpec {
         object,
         name: mapping.key.clone(),
@@ -84,6 +86,37 @@ pub fn needed_fields(conn: &Connection) -> Vec<CustomFieldSpec> {
     out
 }
 
+/// The custom fields a connection's Groups need, on Campaign and CampaignMember.
+pub fn group_fields(groups: &GroupSpec) -> Vec<CustomFieldSpec> {
+    let m = &groups.mapping;
+    let text = |external_id, unique| CustomFieldKind::Text {
+        length: TEXT_LENGTH,
+        external_id,
+        unique,
+    };
+    let mut out = vec![CustomFieldSpec {
+        object: CAMPAIGN,
+        name: m.key_field.clone(),
+        label: "SCIM Key".to_string(),
+        kind: text(true, true),
+    }];
+    if let Some(ext) = m.external_id_field.as_ref().filter(|f| is_custom(f)) {
+        out.push(CustomFieldSpec {
+            object: CAMPAIGN,
+            name: ext.clone(),
+            label: "SCIM externalId".to_string(),
+            kind: text(true, false),
+        });
+    }
+    out.push(CustomFieldSpec {
+        object: CAMPAIGN_MEMBER,
+        name: m.member_key_field.clone(),
+        label: "SCIM Key".to_string(),
+        kind: text(false, false),
+    });
+    out
+}
+
 fn is_custom(name: &FieldName) -> bool {
     name.as_str().to_ascii_lowercase().ends_with("__c")
 }
@@ -119,39 +152,58 @@ pub async fn run(conn: &Connection) -> SetupReport {
         lines: Vec::new(),
         ok: true,
     };
-    let describe: std::sync::Arc<Describe> = match conn.client.describe(conn.object()).await {
-        Ok(d) => d,
-        Err(e) => {
-            report.ok = false;
-            report.lines.push(format!(
-                "cannot read {}'s fields ({e}); run `scim-bridge test-connection` first",
-                conn.object()
-            ));
-            return report;
-        }
-    };
-    let mut created = 0;
-    for spec in needed_fields(conn) {
-        let full = format!("{}.{}", spec.object, spec.name);
-        if describe.field(spec.name.as_str()).is_some() {
-            report.lines.push(format!("{full}: already there"));
-            continue;
-        }
-        match conn.client.create_custom_field(&spec).await {
-            Ok(id) => {
-                created += 1;
-                report.lines.push(format!(
-                    "{full}: created ({}, id {id})",
-                    describe_kind(&spec.kind)
-                ));
+    let mut wanted: Vec<(&'static str, Vec<CustomFieldSpec>)> =
+        vec![(conn.object().as_str(), needed_fields(conn))];
+    if let Some(groups) = &conn.spec.groups {
+        for spec in group_fields(groups) {
+            match wanted.iter_mut().find(|(o, _)| *o == spec.object) {
+                Some((_, specs)) => specs.push(spec),
+                None => wanted.push((spec.object, vec![spec])),
             }
+        }
+    }
+    let mut created = 0;
+    for (object, specs) in wanted {
+        let describe: Result<Describe, _> = if object == conn.object().as_str() {
+            conn.client
+                .describe(conn.object())
+                .await
+                .map(|d| Describe::clone(&d))
+        } else {
+            conn.client.describe_other(object).await
+        };
+        let describe = match describe {
+            Ok(d) => d,
             Err(e) => {
                 report.ok = false;
                 report.lines.push(format!(
-                    "{full}: not created: {} ({})",
-                    e.code().unwrap_or("error"),
-                    describe_kind(&spec.kind)
+                    "cannot read {object}'s fields ({e}); run `scim-bridge test-connection` first"
                 ));
+                continue;
+            }
+        };
+        for spec in specs {
+            let full = format!("{}.{}", spec.object, spec.name);
+            if describe.field(spec.name.as_str()).is_some() {
+                report.lines.push(format!("{full}: already there"));
+                continue;
+            }
+            match conn.client.create_custom_field(&spec).await {
+                Ok(id) => {
+                    created += 1;
+                    report.lines.push(format!(
+                        "{full}: created ({}, id {id})",
+                        describe_kind(&spec.kind)
+                    ));
+                }
+                Err(e) => {
+                    report.ok = false;
+                    report.lines.push(format!(
+                        "{full}: not created: {} ({})",
+                        e.code().unwrap_or("error"),
+                        describe_kind(&spec.kind)
+                    ));
+                }
             }
         }
     }

@@ -7,7 +7,9 @@
 
 use serde::Serialize;
 
+use crate::provisioning::groups::GroupSpec;
 use crate::provisioning::{Connection, RemoveAction};
+use crate::salesforce::campaigns::{CAMPAIGN, CAMPAIGN_MEMBER};
 use crate::salesforce::{Describe, SfError};
 
 /// One check's result.
@@ -206,7 +208,79 @@ pub async fn run(conn: &Connection) -> Report {
     if let Some(promotion) = &conn.spec.promotion {
         checks.push(promotion_check(conn, promotion).await);
     }
+    if let Some(groups) = &conn.spec.groups {
+        checks.push(groups_check(conn, groups).await);
+    }
     finish(conn, checks)
+}
+
+/// What serving Groups needs: Campaigns the user may create and edit with the key (unique
+/// External ID text) and externalId fields, and CampaignMembers with their key field.
+async fn groups_check(conn: &Connection, groups: &GroupSpec) -> Check {
+    let m = &groups.mapping;
+    let setup = format!(
+        "run `scim-bridge setup-org --config FILE --connection {}`, which creates the fields, or create them in Setup → Object Manager",
+        conn.name()
+    );
+    let campaign = match conn.client.describe_other(CAMPAIGN).await {
+        Ok(d) => d,
+        Err(e) => {
+            return fail(
+                "groups",
+                format!("Campaign cannot be described: {e}"),
+                "give the integration user access to Campaigns (and tick Marketing User on the user, which Salesforce needs to create them)",
+            )
+        }
+    };
+    let member = match conn.client.describe_other(CAMPAIGN_MEMBER).await {
+        Ok(d) => d,
+        Err(e) => {
+            return fail(
+                "groups",
+                format!("CampaignMember cannot be described: {e}"),
+                "give the integration user access to Campaign Members",
+            )
+        }
+    };
+    let mut wrong = Vec::new();
+    if !(campaign.createable && campaign.updateable) {
+        wrong.push("the user cannot create and edit Campaigns (tick Marketing User on the integration user)".to_string());
+    }
+    if !(member.createable && member.deletable) {
+        wrong.push("the user cannot create and delete Campaign Members".to_string());
+    }
+    match campaign.field(m.key_field.as_str()) {
+        None => wrong.push(format!("Campaign has no field {}", m.key_field)),
+        Some(f) if !(f.unique && f.external_id && f.field_type == "string") => wrong.push(format!(
+            "Campaign.{} must be Text with External ID and Unique ticked",
+            m.key_field
+        )),
+        Some(_) => {}
+    }
+    if let Some(ext) = &m.external_id_field {
+        if campaign.field(ext.as_str()).is_none() {
+            wrong.push(format!(
+                "Campaign has no field {ext} (groups.external_id_field)"
+            ));
+        }
+    }
+    if member.field(m.member_key_field.as_str()).is_none() {
+        wrong.push(format!(
+            "CampaignMember has no field {}",
+            m.member_key_field
+        ));
+    }
+    if wrong.is_empty() {
+        pass(
+            "groups",
+            format!(
+                "Groups are Campaigns keyed by Campaign.{} ('{}:<displayName>'), members keyed by CampaignMember.{}",
+                m.key_field, m.owner, m.member_key_field
+            ),
+        )
+    } else {
+        fail("groups", wrong.join("; "), setup)
+    }
 }
 
 /// What promoting Leads needs: the Convert Leads permission and a converted Lead Status.

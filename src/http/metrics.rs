@@ -22,6 +22,13 @@ pub fn operation(pattern: &str, method: &Method) -> Option<&'static str> {
         ("/Users/{id}", "PATCH") => "patch",
         ("/Users/{id}", "DELETE") => "delete",
         ("/Users/.search" | "/.search", _) => "search",
+        ("/Groups", "GET") => "group_list",
+        ("/Groups", "POST") => "group_create",
+        ("/Groups/{id}", "GET") => "group_get",
+        ("/Groups/{id}", "PUT") => "group_replace",
+        ("/Groups/{id}", "PATCH") => "group_patch",
+        ("/Groups/{id}", "DELETE") => "group_delete",
+        ("/Groups/.search", _) => "group_search",
         _ => "discovery",
     })
 }
@@ -64,6 +71,10 @@ mod tests {
         assert_eq!(
             operation("/scim/v2/{connection}/Schemas", &Method::GET),
             Some("discovery")
+        );
+        assert_eq!(
+            operation("/scim/v2/{connection}/Groups/{id}", &Method::PATCH),
+            Some("group_patch")
         );
         assert_eq!(operation("/healthz", &Method::GET), None);
     }

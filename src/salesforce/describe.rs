@@ -158,6 +158,20 @@ impl SalesforceClient {
         Ok(describe)
     }
 
+    /// `GET /sobjects/{object}/describe` of an object people are not provisioned into (Campaign,
+    /// CampaignMember), uncached: only "test connection" and `setup-org` ask.
+    pub async fn describe_other(&self, object: &'static str) -> Result<Describe, SfError> {
+        let call = Call::new(
+            Method::GET,
+            Target::Versioned(format!("/sobjects/{object}/describe")),
+            "/sobjects/{object}/describe",
+            Some(object),
+        );
+        let body = self.execute(&call, "describe").await?;
+        let raw: RawDescribe = decode(&body, "describe answer")?;
+        Ok(Describe::from(raw))
+    }
+
     /// Forgets cached describe answers (after a schema change in the org).
     pub fn clear_describe_cache(&self) {
         self.inner.describes.clear();

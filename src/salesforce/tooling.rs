@@ -8,14 +8,14 @@ use serde_json::{json, Value};
 use super::client::SalesforceClient;
 use super::error::SfError;
 use super::name::FieldName;
-use super::sobject::SObject;
 use super::transport::{Call, Target};
 use super::wire::{decode, CreateResponse, Record};
 
 /// A custom field to create.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CustomFieldSpec {
-    pub object: SObject,
+    /// The object's API name (`Contact`, `Campaign`).
+    pub object: &'static str,
     /// The API name, ending in `__c`.
     pub name: FieldName,
     pub label: String,
@@ -79,7 +79,7 @@ impl SalesforceClient {
             Method::POST,
             Target::Versioned("/tooling/sobjects/CustomField".to_string()),
             "/tooling/sobjects/CustomField",
-            Some(spec.object.as_str()),
+            Some(spec.object),
         );
         call.body = Some(&body);
         let raw = self.attempt(&call, 1).await.map_err(|f| f.error)?;
@@ -102,7 +102,7 @@ mod tests {
     #[test]
     fn a_key_field_is_an_external_id_unique_case_insensitive_text() {
         let spec = CustomFieldSpec {
-            object: SObject::Contact,
+            object: "Contact",
             name: FieldName::from_static("SCIM_Key__c"),
             label: "SCIM Key".into(),
             kind: CustomFieldKind::Text {

@@ -617,6 +617,20 @@ async fn setup_org_creates_the_missing_fields_and_test_connection_then_passes() 
             .find(|c| c["name"] == "key")
             .unwrap_or_else(|| panic!("no key check: {report}"));
         assert!(key["fix"].as_str().unwrap().contains("setup-org"), "{key}");
+        let groups = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "groups")
+            .unwrap_or_else(|| panic!("no groups check: {report}"));
+        assert_eq!(groups["ok"], json!(false), "{groups}");
+        assert!(
+            groups["detail"]
+                .as_str()
+                .unwrap()
+                .contains("Campaign has no field SCIM_Key__c"),
+            "{groups}"
+        );
     }
     let text = scim_bridge::demo::connections_text("127.0.0.1:0", app.sf.base_url(), TOKEN);
     let cfg = scim_bridge::config::Config::from_raw(scim_bridge::config::parse_raw(&text).unwrap())
@@ -630,6 +644,18 @@ async fn setup_org_creates_the_missing_fields_and_test_connection_then_passes() 
             "{text}"
         );
         assert!(text.contains("SCIM_External_Id__c: created"), "{text}");
+        // Groups' fields, made by the first connection's run and found by the second's.
+        for field in [
+            "Campaign.SCIM_Key__c",
+            "Campaign.SCIM_External_Id__c",
+            "CampaignMember.SCIM_Key__c",
+        ] {
+            assert!(
+                text.contains(&format!("{field}: created"))
+                    || text.contains(&format!("{field}: already there")),
+                "{text}"
+            );
+        }
         // A second run finds everything there.
         let again = scim_bridge::setup::run(&conn).await.render();
         assert!(!again.contains("created"), "{again}");
@@ -653,9 +679,25 @@ async fn setup_org_creates_the_missing_fields_and_test_connection_then_passes() 
         let (_, report) = read(app.admin_test(conn, Some(ADMIN_TOKEN)).await).await;
         assert_eq!(report["ok"], json!(true), "{report}");
     }
-    // And provisioning works on the org setup made.
-    app.create_user("contacts", user("setup@example.com", "Set", "Up"))
+    // And provisioning works on the org setup made, groups included.
+    let person = app
+        .create_user("contacts", user("setup@example.com", "Set", "Up"))
         .await;
+    let res = app
+        .post(
+            "contacts",
+            "/Groups",
+            json!({"displayName": "Set up", "members": [{"value": person}]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let campaign_key = app
+        .kit
+        .describe_field("Campaign", "SCIM_Key__c")
+        .await
+        .unwrap()
+        .expect("the Campaign key field exists");
+    assert_eq!(campaign_key["unique"], json!(true), "{campaign_key}");
     app.stop().await;
 }
 
