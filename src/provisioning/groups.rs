@@ -20,7 +20,9 @@ use serde_json::{json, Map, Value};
 use super::connection::{Connection, Result};
 use super::{Ctx, Outcome, Removal};
 use crate::mapping::group::{GroupMapping, MemberIndex};
-use crate::salesforce::campaigns::{MemberFields, Membership, CAMPAIGN, CAMPAIGN_PREFIX};
+use crate::salesforce::campaigns::{
+    GroupReads, MemberFields, Membership, RowsOf, CAMPAIGN, CAMPAIGN_PREFIX,
+};
 use crate::salesforce::{fields, is_record_id, Condition, FieldName, MatchKey, Record, Select};
 use crate::scim::error::ScimError;
 use crate::scim::group::{group_patch, parse_group, wants_members, Members};
@@ -45,6 +47,27 @@ pub struct GroupSpec {
     pub mapping: GroupMapping,
     pub on_delete: GroupDelete,
 }
+
+/// What a group read asks besides the Campaign (see `Connection::read_group`).
+#[derive(Default)]
+struct Want<'a> {
+    /// Ids the change makes members: checked to be the connection's people.
+    members: &'a [String],
+    rows: Option<RowsOf<'a>>,
+    /// A displayName the change sets: who holds its key.
+    name: Option<&'a str>,
+}
+
+/// A group as read for a change.
+struct GroupRead {
+    record: Record,
+    rows: Vec<Membership>,
+    /// The Campaign holding the key of `Want::name`, if any.
+    name_holder: Option<Record>,
+}
+
+/// The fields a name look-up reads.
+const ID_ONLY: &[FieldName] = &[fields::ID];
 
 /// How many member ids an error names before "and N more".
 const NAMED_IN_ERRORS: usize = 5;
@@ -120,66 +143,82 @@ impl Connection {
         resource
     }
 
-    /// The Campaign behind `id`, when it is one of this connection's groups (else 404, as for
-    /// a deleted one, RFC 7644 §3.6).
-    async fn fetch_group(&self, g: &GroupSpec, id: &str) -> Result<Record> {
-        let missing = || {
-            ScimError::not_found(format!(
-                "no Group with id '{id}' on connection '{}' (Group ids are Salesforce Campaign ids starting with {CAMPAIGN_PREFIX})",
-                self.name()
-            ))
-        };
+    /// 404 for an id that cannot be a Campaign, without asking Salesforce.
+    fn missing_group(&self, id: &str) -> ScimError {
+        ScimError::not_found(format!(
+            "no Group with id '{id}' on connection '{}' (Group ids are Salesforce Campaign ids starting with {CAMPAIGN_PREFIX})",
+            self.name()
+        ))
+    }
+
+    /// The Campaign behind `id` (404 unless it is one of this connection's groups, as for a
+    /// deleted one, RFC 7644 §3.6), read with what a change needs in one request: which of
+    /// `members` (ids the change sets) are the connection's people (400 naming the others), the
+    /// membership `rows` asked for, and which Campaign holds the key of a new `name`.
+    async fn read_group(&self, g: &GroupSpec, id: &str, want: Want<'_>) -> Result<GroupRead> {
+        let Want {
+            members,
+            rows,
+            name,
+        } = want;
         if !(is_record_id(id) && id.starts_with(CAMPAIGN_PREFIX)) {
-            return Err(missing());
+            return Err(self.missing_group(id));
         }
-        let record = self
+        self.check_member_ids(members)?;
+        let select = g.mapping.select();
+        let people = self.people();
+        let member = self.member_fields(g);
+        let key = name.map(|n| MatchKey {
+            field: g.mapping.key_field.clone(),
+            value: g.mapping.key_value(n),
+        });
+        let reads = GroupReads {
+            campaign: Some((id, &select)),
+            find: key.as_ref().map(|k| (k, ID_ONLY)),
+            people: (!members.is_empty()).then_some((self.object(), &people, members)),
+            rows: rows.map(|which| (id, &member, which)),
+        };
+        let state = self
             .client
-            .read_campaign(id, &g.mapping.select())
+            .read_group_state(reads)
             .await
             .map_err(|e| self.fail(id, e))?;
-        if g.mapping.display_name_of(&record).is_none() {
-            return Err(missing());
-        }
-        Ok(record)
+        let record = state
+            .campaign
+            .filter(|r| g.mapping.display_name_of(r).is_some())
+            .ok_or_else(|| self.missing_group(id))?;
+        self.check_people(members, &state.people)?;
+        Ok(GroupRead {
+            record,
+            rows: state.rows,
+            name_holder: state.found,
+        })
     }
 
-    /// The ids of the members (this connection's rows) of one Campaign.
-    async fn members_of(&self, g: &GroupSpec, campaign: &str) -> Result<Vec<Membership>> {
-        self.client
-            .campaign_members(
-                &[campaign.to_string()],
-                &self.member_fields(g),
-                &g.mapping.owner,
-            )
-            .await
-            .map_err(|e| self.fail_for("the Group's members", e))
-    }
-
-    /// Refuses, before anything is written, member ids that are not this connection's people.
-    async fn check_members(&self, ids: &[String]) -> Result<()> {
-        if ids.is_empty() {
-            return Ok(());
-        }
+    /// Member ids that cannot be one of the connection's people (not a record id of its
+    /// object): refused without asking Salesforce.
+    fn check_member_ids(&self, ids: &[String]) -> Result<()> {
         let prefix = self.object().key_prefix();
         let malformed: Vec<String> = ids
             .iter()
             .filter(|i| !(is_record_id(i) && i.starts_with(prefix)))
             .cloned()
             .collect();
-        let unknown = if malformed.is_empty() {
-            let found = self
-                .client
-                .records_among(self.object(), &self.people(), ids)
-                .await
-                .map_err(|e| self.fail_for("the Group's members", e))?;
-            let found: HashSet<String> = found.into_iter().map(|i| canonical(&i)).collect();
-            ids.iter()
-                .filter(|i| !found.contains(&canonical(i)))
-                .cloned()
-                .collect()
-        } else {
-            malformed
-        };
+        self.refuse_members(&malformed)
+    }
+
+    /// Refuses, before anything is written, the ids Salesforce did not find among the people.
+    fn check_people(&self, ids: &[String], found: &HashSet<String>) -> Result<()> {
+        let found: HashSet<String> = found.iter().map(|i| canonical(i)).collect();
+        let unknown: Vec<String> = ids
+            .iter()
+            .filter(|i| !found.contains(&canonical(i)))
+            .cloned()
+            .collect();
+        self.refuse_members(&unknown)
+    }
+
+    fn refuse_members(&self, unknown: &[String]) -> Result<()> {
         if unknown.is_empty() {
             return Ok(());
         }
@@ -189,45 +228,35 @@ impl Connection {
             if unknown.len() == 1 { "is" } else { "are" },
             self.name(),
             self.object(),
-            named(&unknown)
+            named(unknown)
         )))
     }
 
+    /// Whether a row is one this connection added.
+    fn ours(g: &GroupSpec, m: &Membership) -> bool {
+        m.key
+            .as_deref()
+            .is_some_and(|k| k.eq_ignore_ascii_case(&g.mapping.owner))
+    }
+
     /// Adds and removes memberships of `campaign` so that `add` are members and `remove` are
-    /// not. `current` is this connection's rows when already read (a replace).
+    /// not. `rows` holds the Campaign's rows of at least the people named (ours and others').
     async fn write_members(
         &self,
         g: &GroupSpec,
         campaign: &str,
         add: &[String],
         remove: &[String],
-        current: Option<&[Membership]>,
+        rows: &[Membership],
     ) -> Result<()> {
         let member = self.member_fields(g);
         let owner = g.mapping.owner.as_str();
-        let touched: Vec<String> = match current {
-            Some(_) => add.to_vec(),
-            None => add.iter().chain(remove).cloned().collect(),
-        };
-        let rows = if touched.is_empty() {
-            Vec::new()
-        } else {
-            self.client
-                .memberships_of(Some(campaign), &member, &touched, None)
-                .await
-                .map_err(|e| self.fail_for("the Group's members", e))?
-        };
-        let ours = |m: &Membership| {
-            m.key
-                .as_deref()
-                .is_some_and(|k| k.eq_ignore_ascii_case(owner))
-        };
         let row_of = |person: &str| rows.iter().find(|m| same_id(&m.person, person));
         let mut create: Vec<Record> = Vec::new();
         let mut adopt: Vec<String> = Vec::new();
         for person in add {
             match row_of(person) {
-                Some(m) if ours(m) => {}
+                Some(m) if Self::ours(g, m) => {}
                 Some(m) => adopt.push(m.id.clone()),
                 None => {
                     let mut r = Record::new();
@@ -241,18 +270,11 @@ impl Connection {
                 }
             }
         }
-        let delete: Vec<String> = match current {
-            Some(current) => current
-                .iter()
-                .filter(|m| remove.iter().any(|r| same_id(r, &m.person)))
-                .map(|m| m.id.clone())
-                .collect(),
-            None => rows
-                .iter()
-                .filter(|m| ours(m) && remove.iter().any(|r| same_id(r, &m.person)))
-                .map(|m| m.id.clone())
-                .collect(),
-        };
+        let delete: Vec<String> = rows
+            .iter()
+            .filter(|m| Self::ours(g, m) && remove.iter().any(|r| same_id(r, &m.person)))
+            .map(|m| m.id.clone())
+            .collect();
         if !create.is_empty() {
             self.client
                 .add_memberships(&create)
@@ -295,30 +317,36 @@ impl Connection {
     pub async fn create_group(&self, ctx: &Ctx<'_>, body: &Value) -> Result<Outcome> {
         let g = self.group_spec()?;
         let input = parse_group(body)?;
-        self.check_members(&input.members).await?;
+        self.check_member_ids(&input.members)?;
         let key = MatchKey {
             field: g.mapping.key_field.clone(),
             value: g.mapping.key_value(&input.display_name),
         };
         let select = g.mapping.select();
-        let existing = self
+        let people = self.people();
+        // The name look-up and the member check in one request.
+        let reads = GroupReads {
+            find: Some((&key, &[fields::ID])),
+            people: (!input.members.is_empty()).then_some((self.object(), &people, &input.members)),
+            ..GroupReads::default()
+        };
+        let state = self
             .client
-            .find_campaign(&key, &[fields::ID])
+            .read_group_state(reads)
             .await
             .map_err(|e| self.fail_for("the Group look-up", e))?;
-        if let Some(found) = existing {
-            return Err(self.name_taken(&found));
+        if let Some(found) = &state.found {
+            return Err(self.name_taken(found));
         }
+        self.check_people(&input.members, &state.people)?;
         let record = self
             .client
             .create_campaign(&g.mapping.create_values(&input), &key, &select)
             .await
             .map_err(|e| self.fail_for("the new Campaign", e))?;
         let id = id_of(&record);
-        if let Err(e) = self
-            .write_members(g, &id, &input.members, &[], Some(&[]))
-            .await
-        {
+        // A new Campaign has no rows yet: nothing to look up before writing them.
+        if let Err(e) = self.write_members(g, &id, &input.members, &[], &[]).await {
             // All or nothing: a Group whose members could not be written is not left behind.
             if let Err(undo) = self.client.delete_campaign(&id).await {
                 tracing::warn!(connection = self.name(), group = %id, error_code = undo.code().unwrap_or("-"), "could not delete the Campaign of a failed create");
@@ -343,12 +371,25 @@ impl Connection {
     /// `GET /Groups/{id}`; members are read only when the answer shows them.
     pub async fn get_group(&self, ctx: &Ctx<'_>, id: &str, q: &ListQuery) -> Result<Value> {
         let g = self.group_spec()?;
-        let record = self.fetch_group(g, id).await?;
-        let members = if wants_members(&q.attributes, &q.excluded_attributes) {
-            Some(persons(self.members_of(g, id).await?))
-        } else {
-            None
-        };
+        let with_members = wants_members(&q.attributes, &q.excluded_attributes);
+        let read = self
+            .read_group(
+                g,
+                id,
+                Want {
+                    rows: with_members.then_some(RowsOf::All),
+                    ..Want::default()
+                },
+            )
+            .await?;
+        let record = read.record;
+        let members: Option<Vec<String>> = with_members.then(|| {
+            read.rows
+                .into_iter()
+                .filter(|m| Self::ours(g, m))
+                .map(|m| m.person)
+                .collect()
+        });
         let resource = self.group_resource(ctx, g, &record, members.as_deref());
         Ok(project(
             &resource.to_json(),
@@ -465,18 +506,27 @@ impl Connection {
     pub async fn replace_group(&self, ctx: &Ctx<'_>, id: &str, body: &Value) -> Result<Outcome> {
         let g = self.group_spec()?;
         let input = parse_group(body)?;
-        let record = self.fetch_group(g, id).await?;
-        self.check_members(&input.members).await?;
+        let read = self
+            .read_group(
+                g,
+                id,
+                Want {
+                    members: &input.members,
+                    rows: Some(RowsOf::All),
+                    name: Some(&input.display_name),
+                },
+            )
+            .await?;
         let record = self
             .rename(
                 g,
                 id,
-                &record,
+                &read,
                 Some(&input.display_name),
                 Some(input.external_id.as_deref()),
             )
             .await?;
-        self.set_members(g, id, &input.members).await?;
+        self.set_members(g, id, &input.members, &read.rows).await?;
         Ok(Outcome {
             resource: self.group_resource(ctx, g, &record, Some(&input.members)),
             notices: Vec::new(),
@@ -488,10 +538,11 @@ impl Connection {
         &self,
         g: &GroupSpec,
         id: &str,
-        record: &Record,
+        read: &GroupRead,
         display_name: Option<&str>,
         external_id: Option<Option<&str>>,
     ) -> Result<Record> {
+        let record = &read.record;
         let current_name = g.mapping.display_name_of(record);
         let name = display_name.filter(|d| current_name.as_deref() != Some(*d));
         let current_ext = g.mapping.external_id_of(record);
@@ -500,22 +551,11 @@ impl Connection {
         if name.is_none() && ext.is_none() {
             return Ok(record.clone());
         }
-        if let Some(n) = name {
-            let key = MatchKey {
-                field: g.mapping.key_field.clone(),
-                value: g.mapping.key_value(n),
-            };
-            // Another group of this connection with that name: 409 (the key is unique), but a
-            // name that differs only in case is this group's own.
-            if let Some(holder) = self
-                .client
-                .find_campaign(&key, &[fields::ID])
-                .await
-                .map_err(|e| self.fail_for("the Group look-up", e))?
-            {
-                if !same_id(&id_of(&holder), id) {
-                    return Err(self.name_taken(&holder));
-                }
+        // Another group of this connection with that name (read with the group): 409, as the
+        // key is unique; a name that differs only in case is this group's own.
+        if let (Some(_), Some(holder)) = (name, &read.name_holder) {
+            if !same_id(&id_of(holder), id) {
+                return Err(self.name_taken(holder));
             }
         }
         self.client
@@ -524,21 +564,26 @@ impl Connection {
             .map_err(|e| self.fail(id, e))
     }
 
-    /// Makes `wanted` exactly the connection's members of `campaign`.
-    async fn set_members(&self, g: &GroupSpec, campaign: &str, wanted: &[String]) -> Result<()> {
-        let current = self.members_of(g, campaign).await?;
+    /// Makes `wanted` exactly the connection's members of `campaign`, whose rows are `rows`.
+    async fn set_members(
+        &self,
+        g: &GroupSpec,
+        campaign: &str,
+        wanted: &[String],
+        rows: &[Membership],
+    ) -> Result<()> {
+        let ours: Vec<&Membership> = rows.iter().filter(|m| Self::ours(g, m)).collect();
         let add: Vec<String> = wanted
             .iter()
-            .filter(|w| !current.iter().any(|m| same_id(&m.person, w)))
+            .filter(|w| !ours.iter().any(|m| same_id(&m.person, w)))
             .cloned()
             .collect();
-        let remove: Vec<String> = current
+        let remove: Vec<String> = ours
             .iter()
             .filter(|m| !wanted.iter().any(|w| same_id(w, &m.person)))
             .map(|m| m.person.clone())
             .collect();
-        self.write_members(g, campaign, &add, &remove, Some(&current))
-            .await
+        self.write_members(g, campaign, &add, &remove, rows).await
     }
 
     /// `PATCH /Groups/{id}` (RFC 7644 §3.5.2). Adds and removes touch only the members they
@@ -546,30 +591,49 @@ impl Connection {
     pub async fn patch_group(&self, id: &str, ops: &[PatchOperation]) -> Result<()> {
         let g = self.group_spec()?;
         let patch = group_patch(ops, id)?;
-        let record = self.fetch_group(g, id).await?;
         let after = patch.members_after();
-        match &after {
-            Members::Exactly(set) => self.check_members(set).await?,
-            Members::Delta { add, .. } => self.check_members(add).await?,
-        }
+        // One read: the Campaign, the members being set, and the rows the change touches.
+        let name = patch.display_name.as_deref();
+        let touched: Vec<String> = match &after {
+            Members::Delta { add, remove } => add.iter().chain(remove).cloned().collect(),
+            Members::Exactly(_) => Vec::new(),
+        };
+        let want = match &after {
+            Members::Exactly(set) if !patch.members.is_empty() => Want {
+                members: set,
+                rows: Some(RowsOf::All),
+                name,
+            },
+            Members::Exactly(_) => Want {
+                name,
+                ..Want::default()
+            },
+            Members::Delta { add, .. } => Want {
+                members: add,
+                rows: (!touched.is_empty()).then_some(RowsOf::People(&touched)),
+                name,
+            },
+        };
+        let read = self.read_group(g, id, want).await?;
+        let rows = &read.rows;
         self.rename(
             g,
             id,
-            &record,
+            &read,
             patch.display_name.as_deref(),
             patch.external_id.as_ref().map(|e| e.as_deref()),
         )
         .await?;
         match after {
             Members::Exactly(set) if !patch.members.is_empty() => {
-                self.set_members(g, id, &set).await
+                self.set_members(g, id, &set, rows).await
             }
             Members::Exactly(_) => Ok(()),
             Members::Delta { add, remove } => {
                 if add.is_empty() && remove.is_empty() {
                     return Ok(());
                 }
-                self.write_members(g, id, &add, &remove, None).await
+                self.write_members(g, id, &add, &remove, rows).await
             }
         }
     }
@@ -577,7 +641,7 @@ impl Connection {
     /// `DELETE /Groups/{id}` under `groups.on_delete`.
     pub async fn delete_group(&self, id: &str) -> Result<Removal> {
         let g = self.group_spec()?;
-        self.fetch_group(g, id).await?;
+        self.read_group(g, id, Want::default()).await?;
         match g.on_delete {
             GroupDelete::Delete => self
                 .client
@@ -652,10 +716,6 @@ impl Connection {
             .as_ref()
             .is_some_and(|g| g.mapping.external_id_field.is_some())
     }
-}
-
-fn persons(rows: Vec<Membership>) -> Vec<String> {
-    rows.into_iter().map(|m| m.person).collect()
 }
 
 /// The 15-character form of an id: Salesforce answers 18-character ids, IdPs may hold either.

@@ -85,6 +85,21 @@ fn ids_in(field: FieldName, ids: &[String]) -> Condition {
     }
 }
 
+/// A batch read's answer.
+enum ReadAnswer {
+    Record(Record),
+    Rows(Vec<Record>),
+}
+
+fn membership(r: &Record, member: &MemberFields) -> Option<Membership> {
+    Some(Membership {
+        id: text(r, &fields::ID)?,
+        campaign: text(r, &fields::CAMPAIGN_ID)?,
+        person: text(r, &member.person)?,
+        key: text(r, &member.key),
+    })
+}
+
 /// One result of a Collections call.
 #[derive(Deserialize)]
 struct Saved {
@@ -104,20 +119,215 @@ impl Saved {
     }
 }
 
+/// Sub-requests per Composite request (Salesforce's limit, "Composite", REST API Developer
+/// Guide); a Composite request is one API request whatever it holds.
+const MAX_SUBREQUESTS: usize = 25;
+
+/// Which membership rows [`SalesforceClient::read_group_state`] reads.
+pub enum RowsOf<'a> {
+    /// The rows (whoever added them) of these people.
+    People(&'a [String]),
+    /// Every row of the connection's object (`ContactId` / `LeadId` set), whoever added it.
+    All,
+}
+
+/// What a group change needs to know before it writes, read together.
+#[derive(Default)]
+pub struct GroupReads<'a> {
+    /// The Campaign by id, with these fields.
+    pub campaign: Option<(&'a str, &'a [FieldName])>,
+    /// The Campaign holding this key, with these fields.
+    pub find: Option<(&'a MatchKey, &'a [FieldName])>,
+    /// Which of these ids are records of the object that the condition (the connection's "one
+    /// of its people") holds for.
+    pub people: Option<(SObject, &'a Condition, &'a [String])>,
+    /// Membership rows of the Campaign (the `campaign` read's, or this one).
+    pub rows: Option<(&'a str, &'a MemberFields, RowsOf<'a>)>,
+}
+
+/// The answers of a [`GroupReads`].
+#[derive(Debug, Default)]
+pub struct GroupState {
+    pub campaign: Option<Record>,
+    pub found: Option<Record>,
+    pub people: HashSet<String>,
+    pub rows: Vec<Membership>,
+}
+
+/// One read of a batch: a record by id, or a query (followed to its last page).
+enum Read {
+    Record(String),
+    Query(Select),
+}
+
 impl SalesforceClient {
-    /// `GET /sobjects/Campaign/{id}`.
-    pub async fn read_campaign(&self, id: &str, select: &[FieldName]) -> Result<Record, SfError> {
-        check_id(id)?;
-        let mut call = Call::new(
-            Method::GET,
-            Target::Versioned(format!("/sobjects/{CAMPAIGN}/{id}")),
-            "/sobjects/{object}/{id}",
-            Some(CAMPAIGN),
-        );
-        call.query
-            .push(("fields", super::sobjects::field_list(select)));
-        let body = self.execute(&call, "read_campaign").await?;
-        super::wire::record_of(decode::<Value>(&body, "record")?, "record")
+    /// Reads everything `reads` asks in one Composite request of GET sub-requests (one API
+    /// request; more only past 25 sub-requests, or for query pages beyond the first 2,000
+    /// rows): the Campaign, the people check and the membership rows of a change, instead of
+    /// one request each.
+    pub async fn read_group_state(&self, reads: GroupReads<'_>) -> Result<GroupState, SfError> {
+        let mut batch: Vec<Read> = Vec::new();
+        if let Some((id, select)) = reads.campaign {
+            check_id(id)?;
+            batch.push(Read::Record(format!(
+                "/sobjects/{CAMPAIGN}/{id}?fields={}",
+                super::sobjects::field_list(select)
+            )));
+        }
+        let find_at = batch.len();
+        if let Some((key, select)) = reads.find {
+            let mut query = Select::new(FieldName::from_static(CAMPAIGN), select.to_vec());
+            query.filter = Some(Condition::eq(
+                key.field.clone(),
+                SoqlValue::Str(key.value.clone()),
+            ));
+            query.limit = Some(1);
+            batch.push(Read::Query(query));
+        }
+        let people_at = batch.len();
+        if let Some((object, condition, ids)) = reads.people {
+            for chunk in ids.chunks(IDS_PER_QUERY) {
+                let mut query = Select::new(object.name(), vec![fields::ID]);
+                query.filter = Some(Condition::And(vec![
+                    ids_in(fields::ID, chunk),
+                    condition.clone(),
+                ]));
+                batch.push(Read::Query(query));
+            }
+        }
+        let rows_at = batch.len();
+        let mut member_fields = None;
+        if let Some((campaign, member, which)) = reads.rows {
+            member_fields = Some(member);
+            let in_campaign =
+                Condition::eq(fields::CAMPAIGN_ID, SoqlValue::Str(campaign.to_string()));
+            let filters: Vec<Condition> = match which {
+                RowsOf::People(people) => people
+                    .chunks(IDS_PER_QUERY)
+                    .map(|chunk| {
+                        Condition::And(vec![
+                            in_campaign.clone(),
+                            ids_in(member.person.clone(), chunk),
+                        ])
+                    })
+                    .collect(),
+                RowsOf::All => vec![Condition::And(vec![
+                    in_campaign,
+                    Condition::Compare {
+                        field: member.person.clone(),
+                        op: super::soql::CompareOp::Ne,
+                        value: SoqlValue::Null,
+                    },
+                ])],
+            };
+            for filter in filters {
+                let mut query = Select::new(
+                    FieldName::from_static(CAMPAIGN_MEMBER),
+                    vec![
+                        fields::ID,
+                        fields::CAMPAIGN_ID,
+                        member.person.clone(),
+                        member.key.clone(),
+                    ],
+                );
+                query.filter = Some(filter);
+                query.order_by = vec![(fields::ID, true)];
+                batch.push(Read::Query(query));
+            }
+        }
+        let answers = self.read_many(&batch).await?;
+        let mut state = GroupState::default();
+        for (i, answer) in answers.into_iter().enumerate() {
+            match answer {
+                ReadAnswer::Record(r) => state.campaign = Some(r),
+                ReadAnswer::Rows(rows) if i == find_at && i < people_at => {
+                    state.found = rows.into_iter().next();
+                }
+                ReadAnswer::Rows(rows) if i >= people_at && i < rows_at => {
+                    state
+                        .people
+                        .extend(rows.iter().filter_map(|r| text(r, &fields::ID)));
+                }
+                ReadAnswer::Rows(rows) => {
+                    if let Some(member) = member_fields {
+                        state
+                            .rows
+                            .extend(rows.iter().filter_map(|r| membership(r, member)));
+                    }
+                }
+            }
+        }
+        Ok(state)
+    }
+
+    /// Sends reads as Composite requests of up to [`MAX_SUBREQUESTS`] GET sub-requests
+    /// (`allOrNone` false: reads), resent like any idempotent call; a query whose first page
+    /// is not its last continues with `query_more`.
+    async fn read_many(&self, reads: &[Read]) -> Result<Vec<ReadAnswer>, SfError> {
+        let prefix = self.versioned_prefix();
+        let mut out = Vec::with_capacity(reads.len());
+        for chunk in reads.chunks(MAX_SUBREQUESTS) {
+            let mut subs = Vec::with_capacity(chunk.len());
+            for (i, read) in chunk.iter().enumerate() {
+                let url = match read {
+                    Read::Record(path) => format!("{prefix}{path}"),
+                    Read::Query(select) => {
+                        let soql = select.to_soql();
+                        if soql.len() > super::query::MAX_SOQL_CHARS {
+                            return Err(SfError::Refused(super::error::Refusal::QueryTooLong(
+                                soql.len(),
+                            )));
+                        }
+                        let q: String =
+                            url::form_urlencoded::byte_serialize(soql.as_bytes()).collect();
+                        format!("{prefix}/query?q={q}")
+                    }
+                };
+                subs.push(json!({"method": "GET", "url": url, "referenceId": format!("read{i}")}));
+            }
+            let mut body = composite_body(subs);
+            body.insert("allOrNone".into(), Value::Bool(false));
+            let body = &body;
+            let answers = self
+                .retrying(
+                    "read_group_state",
+                    |n| async move { self.composite_attempt(CAMPAIGN, body, n).await },
+                    always_resend,
+                )
+                .await
+                .result?;
+            if answers.len() != chunk.len() {
+                return Err(SfError::Decode(format!(
+                    "composite answer: {} sub-responses for {} reads",
+                    answers.len(),
+                    chunk.len()
+                )));
+            }
+            for (read, answer) in chunk.iter().zip(answers) {
+                if let Some(e) = answer.error() {
+                    return Err(e);
+                }
+                out.push(match read {
+                    Read::Record(_) => {
+                        ReadAnswer::Record(super::wire::record_of(answer.body, "record")?)
+                    }
+                    Read::Query(_) => {
+                        let page: super::wire::RawQueryPage = serde_json::from_value(answer.body)
+                            .map_err(|_| {
+                            SfError::Decode("composite query answer: unexpected shape".into())
+                        })?;
+                        let mut page = super::query::QueryPage::from(page);
+                        let mut rows = std::mem::take(&mut page.records);
+                        while let (false, Some(next)) = (page.done, page.next_records_url.clone()) {
+                            page = self.query_more(&next).await?;
+                            rows.append(&mut page.records);
+                        }
+                        ReadAnswer::Rows(rows)
+                    }
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// Creates a Campaign and reads it back (one Composite request). After a retryable
@@ -283,41 +493,7 @@ impl SalesforceClient {
         query.filter = Some(filter);
         query.order_by = vec![(fields::ID, true)];
         let rows = self.query_all(&query, batch).await?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| {
-                Some(Membership {
-                    id: text(r, &fields::ID)?,
-                    campaign: text(r, &fields::CAMPAIGN_ID)?,
-                    person: text(r, &member.person)?,
-                    key: text(r, &member.key),
-                })
-            })
-            .collect())
-    }
-
-    /// Which of `ids` are records of `object` that `condition` (a connection's "is one of its
-    /// people") holds for: `IN` look-ups of [`IDS_PER_QUERY`] ids.
-    pub async fn records_among(
-        &self,
-        object: SObject,
-        condition: &Condition,
-        ids: &[String],
-    ) -> Result<HashSet<String>, SfError> {
-        let mut found = HashSet::new();
-        for chunk in ids.chunks(IDS_PER_QUERY) {
-            let mut query = Select::new(object.name(), vec![fields::ID]);
-            query.filter = Some(Condition::And(vec![
-                ids_in(fields::ID, chunk),
-                condition.clone(),
-            ]));
-            for r in self.query_all(&query, None).await? {
-                if let Some(id) = text(&r, &fields::ID) {
-                    found.insert(id);
-                }
-            }
-        }
-        Ok(found)
+        Ok(rows.iter().filter_map(|r| membership(r, member)).collect())
     }
 
     /// Creates CampaignMember rows, [`MAX_ROWS`] a call, each call all or none. When a call

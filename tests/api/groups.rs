@@ -384,6 +384,29 @@ async fn a_second_group_with_the_same_name_is_a_409_and_each_connection_sees_onl
     let id = create_group(&app, CONTACTS, group("Beta", &[])).await;
     let res = app.post("contacts", "/Groups", group("beta", &[])).await;
     assert_scim_error(res, 409, Some("uniqueness")).await;
+    // Renaming another group to that name is a 409 too; changing only its letter case is not.
+    let gamma = create_group(&app, CONTACTS, group("Gamma", &[])).await;
+    let res = app
+        .patch(
+            "contacts",
+            &format!("/Groups/{gamma}"),
+            patch_ops(json!([{"op": "replace", "path": "displayName", "value": "BETA"}])),
+        )
+        .await;
+    assert_scim_error(res, 409, Some("uniqueness")).await;
+    assert_eq!(
+        app.sf_get("Campaign", &gamma).await.unwrap()["Name"],
+        "Gamma"
+    );
+    patch_group(
+        &app,
+        CONTACTS,
+        &id,
+        json!([{"op": "replace", "path": "displayName", "value": "BETA"}]),
+    )
+    .await;
+    assert_eq!(app.sf_get("Campaign", &id).await.unwrap()["Name"], "BETA");
+    app.delete("contacts", &format!("/Groups/{gamma}")).await;
     // The leads connection has its own groups: the same name is another Campaign.
     let lead_group = create_group(&app, LEADS, group("Beta", &[])).await;
     assert_ne!(id, lead_group);
@@ -391,7 +414,7 @@ async fn a_second_group_with_the_same_name_is_a_409_and_each_connection_sees_onl
     assert_eq!(list["totalResults"], 1);
     assert_eq!(list["Resources"][0]["id"], json!(lead_group));
     assert_scim_error(app.get("leads", &format!("/Groups/{id}")).await, 404, None).await;
-    // A Campaign a marketer made is nobody's group.
+    // A Campaign a marketer made is nobody's group (nor is the deactivated Gamma).
     app.sf_create("Campaign", json!({"Name": "Spring Webinar"}))
         .await;
     assert_eq!(group_list(&app, CONTACTS, &[]).await["totalResults"], 1);
@@ -524,7 +547,7 @@ async fn sf_collection_create(app: &TestApp, token: &str, records: Vec<Value>) -
 }
 
 #[tokio::test]
-async fn a_patch_adding_1000_members_costs_12_api_requests_and_removing_them_costs_9() {
+async fn a_patch_adding_1000_members_costs_6_api_requests_and_removing_them_6() {
     let app = TestApp::spawn().await;
     let ids = bulk_people(&app, 1000).await;
     let id = create_group(&app, CONTACTS, group("Everyone", &[])).await;
@@ -537,16 +560,17 @@ async fn a_patch_adding_1000_members_costs_12_api_requests_and_removing_them_cos
         json!([{"op": "Add", "path": "members", "value": members_value(&values)}]),
     )
     .await;
-    // 1 Campaign read, 3 look-ups of the 1,000 people (400 ids each), 3 of their memberships,
-    // 5 Collections creates of 200 rows.
-    assert_eq!(app.api_requests().await - before, 12);
+    // 1 Composite request of reads (the Campaign, 3 look-ups of the 1,000 people at 400 ids
+    // each, 3 of their memberships), then 5 Collections creates of 200 rows.
+    assert_eq!(app.api_requests().await - before, 6);
     let count = app
         .kit
         .count("CampaignMember", Some(&format!("CampaignId = '{id}'")))
         .await
         .unwrap();
     assert_eq!(count, 1000);
-    // Removing them: 1 read, 3 membership look-ups, 5 Collections deletes.
+    // Removing them: 1 Composite of reads (the Campaign, 3 membership look-ups), 5 Collections
+    // deletes.
     let before = app.api_requests().await;
     patch_group(
         &app,
@@ -555,13 +579,13 @@ async fn a_patch_adding_1000_members_costs_12_api_requests_and_removing_them_cos
         json!([{"op": "Remove", "path": "members", "value": members_value(&values)}]),
     )
     .await;
-    assert_eq!(app.api_requests().await - before, 9);
+    assert_eq!(app.api_requests().await - before, 6);
     assert!(rows(&app, CONTACTS, &id).await.is_empty());
     app.stop().await;
 }
 
 #[tokio::test]
-async fn a_group_of_10000_members_is_read_in_6_requests_and_not_at_all_when_excluded() {
+async fn a_group_of_10000_members_is_read_in_5_requests_and_in_1_when_members_are_excluded() {
     let app = TestApp::spawn().await;
     let ids = bulk_people(&app, 10_000).await;
     let id = create_group(&app, CONTACTS, group("Newsletter", &[])).await;
@@ -576,8 +600,8 @@ async fn a_group_of_10000_members_is_read_in_6_requests_and_not_at_all_when_excl
     let before = app.api_requests().await;
     let (status, got) = read(app.get("contacts", &format!("/Groups/{id}")).await).await;
     assert_eq!(status, 200);
-    // The Campaign, then 5 pages of 2,000 CampaignMember rows.
-    assert_eq!(app.api_requests().await - before, 6);
+    // One Composite request (the Campaign and the first 2,000 rows), then 4 more pages.
+    assert_eq!(app.api_requests().await - before, 5);
     let shown: BTreeSet<&str> = got["members"]
         .as_array()
         .unwrap()
@@ -704,5 +728,79 @@ async fn a_membership_write_that_fails_halfway_is_undone_and_the_retry_completes
     // The IdP's retry writes everything.
     patch_group(&app, CONTACTS, &id, ops).await;
     assert_eq!(rows(&app, CONTACTS, &id).await.len(), 400);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn everyday_group_operations_cost_one_to_three_api_requests() {
+    let app = TestApp::spawn().await;
+    let p = people(&app, CONTACTS, 2).await;
+    let cost = |before: u64| {
+        let app = &app;
+        async move { app.api_requests().await - before }
+    };
+    // POST with a member: the name look-up and the member check (1), the Campaign and its
+    // read-back (1), the row (1).
+    let before = app.api_requests().await;
+    let id = create_group(&app, CONTACTS, group("Daily", &[&p[0]])).await;
+    assert_eq!(cost(before).await, 3);
+    // Entra's add of one member: the reads (1), the row (1).
+    let before = app.api_requests().await;
+    patch_group(
+        &app,
+        CONTACTS,
+        &id,
+        json!([{"op": "Add", "path": "members", "value": [{"value": p[1]}]}]),
+    )
+    .await;
+    assert_eq!(cost(before).await, 2);
+    // Adding someone who is already a member writes nothing.
+    let before = app.api_requests().await;
+    patch_group(
+        &app,
+        CONTACTS,
+        &id,
+        json!([{"op": "Add", "path": "members", "value": [{"value": p[1]}]}]),
+    )
+    .await;
+    assert_eq!(cost(before).await, 1);
+    // A GET with its members, and Entra's look-up by name without them.
+    let before = app.api_requests().await;
+    let (_, got) = read(app.get("contacts", &format!("/Groups/{id}")).await).await;
+    assert_eq!(got["members"].as_array().unwrap().len(), 2);
+    assert_eq!(cost(before).await, 1);
+    let before = app.api_requests().await;
+    let found = group_list(
+        &app,
+        CONTACTS,
+        &[
+            ("excludedAttributes", "members"),
+            ("filter", "displayName eq \"Daily\""),
+        ],
+    )
+    .await;
+    assert_eq!(found["totalResults"], 1);
+    assert_eq!(cost(before).await, 1);
+    // A rename: the reads with the name look-up (1), the update with read-back (1).
+    let before = app.api_requests().await;
+    patch_group(
+        &app,
+        CONTACTS,
+        &id,
+        json!([{"op": "Replace", "path": "displayName", "value": "Daily 2"}]),
+    )
+    .await;
+    assert_eq!(cost(before).await, 2);
+    // A refused member costs no write: the reads only, or nothing for an id that cannot be one.
+    let before = app.api_requests().await;
+    let res = app
+        .patch(
+            "contacts",
+            &format!("/Groups/{id}"),
+            patch_ops(json!([{"op": "add", "path": "members", "value": [{"value": "00Q000000000001AAA"}]}])),
+        )
+        .await;
+    assert_scim_error(res, 400, Some("invalidValue")).await;
+    assert_eq!(cost(before).await, 0);
     app.stop().await;
 }
