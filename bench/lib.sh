@@ -7,12 +7,16 @@
 #   CARGO_TARGET_DIR          where `cargo build --release` puts them (default: target)
 #   SF_PORT, BR_PORT          the emulator's and the bridge's ports (each script has defaults)
 
-# The fields `scim-bridge setup-org` would create for a Contact connection (as the demo's org
-# has them): the key field, the external id field and the disable checkbox.
+# The fields `scim-bridge setup-org` would create for a Contact connection with groups (as the
+# demo's org has them): the key field, the external id field and the disable checkbox, and the
+# Campaign and CampaignMember keys.
 BENCH_CONTACT_FIELDS=(
   --custom-field Contact.Active__c:checkbox:true
   --custom-field Contact.SCIM_Key__c:text:255:external_id:unique
   --custom-field Contact.SCIM_External_Id__c:text:255:external_id
+  --custom-field Campaign.SCIM_Key__c:text:255:external_id:unique
+  --custom-field Campaign.SCIM_External_Id__c:text:255:external_id
+  --custom-field CampaignMember.SCIM_Key__c:text:255
 )
 
 bench_fail() { echo "$(basename "$0"): $*" >&2; exit 2; }
@@ -87,6 +91,7 @@ domain = "$SF"
 client_id = "demo-client-id"
 client_secret = "demo-client-secret"
 refresh_token = "demo-refresh-token"
+[connections.contacts.groups]
 [connections.contacts.inbound]
 bearer_tokens = ["$token"]
 TOML

@@ -344,6 +344,38 @@ def page_walk(scim: Client, sf: Salesforce, n: int) -> dict:
             "wall_s": wall, "errors": dict(errors)}
 
 
+def group_push(scim: Client, sf: Salesforce, ids: list[str], per_patch: int) -> dict:
+    """Group Push of every synced person: one group, members added `per_patch` at a time
+    (PATCH add, as Entra ID and Okta send them), read back whole, then all removed. Salesforce
+    requests and wall time of each phase."""
+    out: dict = {"members": len(ids), "per_patch": per_patch}
+    status, body = scim.request("POST", "/Groups", {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        "displayName": f"bench-{time.time_ns()}"})
+    if status != 201 or not isinstance(body, dict):
+        return out | {"error": f"POST /Groups answered {status}"}
+    gid = body["id"]
+    chunks = [ids[i:i + per_patch] for i in range(0, len(ids), per_patch)]
+    for label, op in (("add", "add"), ("remove", "remove")):
+        before, t0, bad = sf.api_requests(), time.perf_counter(), 0
+        for chunk in chunks:
+            status, _ = scim.request("PATCH", f"/Groups/{gid}", {
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": op, "path": "members",
+                                "value": [{"value": x} for x in chunk]}]})
+            bad += status != 204
+        out[label] = {"sf_requests": sf.api_requests() - before,
+                      "wall_s": time.perf_counter() - t0, "non_204": bad}
+        if label == "add":
+            before, t0 = sf.api_requests(), time.perf_counter()
+            status, got = scim.request("GET", f"/Groups/{gid}")
+            shown = len(got.get("members") or []) if isinstance(got, dict) else 0
+            out["read"] = {"sf_requests": sf.api_requests() - before,
+                           "wall_s": time.perf_counter() - t0, "members_shown": shown,
+                           "status": status}
+    return out
+
+
 def pct(xs: list[float], p: float) -> float:
     if not xs:
         return float("nan")
@@ -445,6 +477,22 @@ def one_run(args, scim: Client, sf: Salesforce, first: int, concurrency: int) ->
          + (f", errors {walk['errors']}" if walk["errors"] else ""))
 
     ids = [o["id"] for o in run.outcome.values() if o.get("id")]
+    if args.group_patch:
+        g = group_push(scim, sf, ids, args.group_patch)
+        result["group_push"] = g
+        if "error" in g:
+            line("group push", g["error"])
+        else:
+            for phase in ("add", "remove"):
+                ph = g[phase]
+                line(f"group push: {phase} {g['members']} members, {g['per_patch']} a PATCH",
+                     f"{ph['sf_requests']} Salesforce requests, {ph['wall_s']:.2f} s"
+                     + (f", {ph['non_204']} not 204" if ph["non_204"] else ""))
+                if phase == "add":
+                    rd = g["read"]
+                    line("group push: GET the group with its members",
+                         f"{rd['members_shown']} shown, {rd['sf_requests']} Salesforce requests, "
+                         f"{rd['wall_s']:.2f} s")
     names = [email(i) for i in run.people]
     time.sleep(0.5)
     lat = latency(scim, ids[: args.latency_requests], names, args.latency_requests)
@@ -499,6 +547,8 @@ def main() -> int:
     p.add_argument("--client-id", default="demo-client-id")
     p.add_argument("--client-secret", default="demo-client-secret")
     p.add_argument("--refresh-token", default="demo-refresh-token")
+    p.add_argument("--group-patch", type=int, default=1000,
+                   help="after the sync, push every person into one group, N members a PATCH (0: skip)")
     p.add_argument("--json-out", help="append one JSON line per run to this file")
     p.add_argument("--summary", metavar="FILE", help="print the runs in FILE as a table and exit")
     args = p.parse_args()

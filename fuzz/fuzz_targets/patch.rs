@@ -1,6 +1,8 @@
 //! `parse_patch` on JSON built from the input bytes (inputs that are not JSON are skipped),
 //! then the operations applied to a person of the default Contact mapping, as
-//! `PATCH /Users/{id}` does: no panics; every refusal is a 400 with a `scimType`.
+//! `PATCH /Users/{id}` does, and reduced to a Group change as `PATCH /Groups/{id}` does (with
+//! the body also read as a Group, as POST and PUT do): no panics; every refusal is a 400 with a
+//! `scimType`.
 #![no_main]
 
 use std::sync::LazyLock;
@@ -8,6 +10,7 @@ use std::sync::LazyLock;
 use libfuzzer_sys::fuzz_target;
 use scim_bridge::mapping::view::Mapping;
 use scim_bridge::salesforce::{Record, SObject};
+use scim_bridge::scim::group::{group_patch, parse_group, Members};
 use scim_bridge::scim::{parse_patch, ScimError};
 use serde_json::{json, Value};
 
@@ -43,10 +46,22 @@ fuzz_target!(|data: &[u8]| {
     let Ok(body) = serde_json::from_slice::<Value>(data) else {
         return;
     };
+    if let Err(e) = parse_group(&body) {
+        refused("parse_group", &body, &e);
+    }
     let ops = match parse_patch(&body) {
         Ok(ops) => ops,
         Err(e) => return refused("parse_patch", &body, &e),
     };
+    match group_patch(&ops, "701000000000001AAA") {
+        Ok(patch) => {
+            // The net change never both adds and removes one member.
+            if let Members::Delta { add, remove } = patch.members_after() {
+                assert!(add.iter().all(|a| !remove.contains(a)), "{body}");
+            }
+        }
+        Err(e) => refused("group_patch", &body, &e),
+    }
     let mapping = &*MAPPING;
     for current in RECORDS.iter() {
         let before = mapping.view_from_record(current);
