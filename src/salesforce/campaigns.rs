@@ -85,6 +85,25 @@ fn ids_in(field: FieldName, ids: &[String]) -> Condition {
     }
 }
 
+/// `reads` cut into Composite requests within Salesforce's limits, in order.
+fn composite_chunks(reads: &[Read]) -> Vec<&[Read]> {
+    let mut out = Vec::new();
+    let (mut start, mut queries) = (0, 0);
+    for (i, read) in reads.iter().enumerate() {
+        let query = matches!(read, Read::Query(_));
+        if i - start == MAX_SUBREQUESTS || (query && queries == MAX_QUERIES) {
+            out.push(&reads[start..i]);
+            start = i;
+            queries = 0;
+        }
+        queries += usize::from(query);
+    }
+    if start < reads.len() {
+        out.push(&reads[start..]);
+    }
+    out
+}
+
 /// A batch read's answer.
 enum ReadAnswer {
     Record(Record),
@@ -119,9 +138,11 @@ impl Saved {
     }
 }
 
-/// Sub-requests per Composite request (Salesforce's limit, "Composite", REST API Developer
-/// Guide); a Composite request is one API request whatever it holds.
+/// Sub-requests per Composite request, and query sub-requests among them (Salesforce's limits:
+/// 25, "up to 5 of which can be sObject Collections or query operations", "Composite", REST
+/// API Developer Guide); a Composite request is one API request whatever it holds.
 const MAX_SUBREQUESTS: usize = 25;
+const MAX_QUERIES: usize = 5;
 
 /// Which membership rows [`SalesforceClient::read_group_state`] reads.
 pub enum RowsOf<'a> {
@@ -266,7 +287,7 @@ impl SalesforceClient {
     async fn read_many(&self, reads: &[Read]) -> Result<Vec<ReadAnswer>, SfError> {
         let prefix = self.versioned_prefix();
         let mut out = Vec::with_capacity(reads.len());
-        for chunk in reads.chunks(MAX_SUBREQUESTS) {
+        for chunk in composite_chunks(reads) {
             let mut subs = Vec::with_capacity(chunk.len());
             for (i, read) in chunk.iter().enumerate() {
                 let url = match read {
@@ -644,6 +665,21 @@ mod tests {
             fields::CONTACT_ID
         );
         assert_eq!(MemberFields::person_field(SObject::Lead), fields::LEAD_ID);
+    }
+
+    #[test]
+    fn reads_go_five_queries_a_composite_request() {
+        let q = || {
+            Read::Query(Select::new(
+                FieldName::from_static(CAMPAIGN),
+                vec![fields::ID],
+            ))
+        };
+        let mut reads = vec![Read::Record("/sobjects/Campaign/701".into())];
+        reads.extend((0..11).map(|_| q()));
+        let sizes: Vec<usize> = composite_chunks(&reads).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [6, 5, 1]);
+        assert!(composite_chunks(&[]).is_empty());
     }
 
     #[test]

@@ -9,6 +9,18 @@ use super::{execute, parse_body, parse_version, route, Ctx, Reply, Route, StoreA
 use crate::error::SfError;
 use crate::store::{Store, Undo};
 
+/// Salesforce's cap on query and sObject Collections subrequests per Composite call.
+pub const MAX_QUERIES_OR_COLLECTIONS: usize = 5;
+
+/// Whether a subrequest is a query (`/query`, `/queryAll`) or sObject Collections call.
+fn is_query_or_collection(sub: &Value) -> bool {
+    let url = sub.get("url").and_then(Value::as_str).unwrap_or("");
+    let path = url.split('?').next().unwrap_or("");
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    matches!(segs.get(3), Some(&"query" | &"queryAll"))
+        || (segs.get(3) == Some(&"composite") && segs.get(4) == Some(&"sobjects"))
+}
+
 /// Salesforce's cap on subrequests per Composite call.
 pub const MAX_SUBREQUESTS: usize = 25;
 
@@ -130,6 +142,17 @@ pub fn run(ctx: &Ctx, store: &mut Store, body: &[u8]) -> Reply {
             400,
             "LIMIT_EXCEEDED",
             format!("Limit Exceeded: composite request limit of {MAX_SUBREQUESTS} subrequests"),
+        )
+        .into();
+    }
+    // "Up to 5 of these subrequests can be sObject Collections or query operations, including
+    // Query and QueryAll requests" (Composite, REST API Developer Guide).
+    let heavy = subs.iter().filter(|s| is_query_or_collection(s)).count();
+    if heavy > MAX_QUERIES_OR_COLLECTIONS {
+        return SfError::new(
+            400,
+            "LIMIT_EXCEEDED",
+            format!("Limit Exceeded: composite request limit of {MAX_QUERIES_OR_COLLECTIONS} query or sObject Collections subrequests"),
         )
         .into();
     }

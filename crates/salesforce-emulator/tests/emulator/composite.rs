@@ -119,3 +119,28 @@ async fn more_than_25_subrequests_are_refused() {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn more_than_5_query_or_collections_subrequests_are_refused_and_5_run() {
+    let org = Org::start().await;
+    let query = |i: usize| {
+        json!({"method": "GET", "url": format!("{V}/query?q=SELECT+Id+FROM+Contact"),
+               "referenceId": format!("q{i}")})
+    };
+    let five: Vec<Value> = (0..5).map(query).collect();
+    let r = org
+        .post("/composite", json!({"compositeRequest": five}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["compositeResponse"][4]["httpStatusCode"], 200);
+    let mut six: Vec<Value> = (0..5).map(query).collect();
+    six.push(
+        json!({"method": "DELETE", "url": format!("{V}/composite/sobjects?ids=003000000000001AAA"),
+                    "referenceId": "collections"}),
+    );
+    let r = org
+        .post("/composite", json!({"compositeRequest": six}))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body[0]["errorCode"], "LIMIT_EXCEEDED");
+}
