@@ -8,16 +8,14 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 
-use super::users::{add_notices, Scim};
+use super::users::{add_notices, resource_response, Scim};
 use super::{scim_response, HttpError, JsonBody};
 use crate::provisioning::Outcome;
 use crate::scim::list::ListQuery;
 use crate::scim::patch::parse_patch;
 
 fn answer(status: StatusCode, Outcome { resource, notices }: Outcome) -> HttpResponse {
-    let mut res = scim_response(status, &resource.to_json());
-    add_notices(&mut res, &notices);
-    res
+    resource_response(status, &resource, &resource.to_json(), &notices)
 }
 
 pub async fn list(s: Scim, req: HttpRequest) -> Result<HttpResponse, HttpError> {

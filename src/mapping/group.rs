@@ -61,6 +61,25 @@ fn text_of(record: &Record, field: &FieldName) -> Option<String> {
         .map(str::to_string)
 }
 
+/// `field <op> value` for a text field, or `None` for an ordering operator (gt, ge, lt, le).
+fn text_compare(field: FieldName, op: CompareOp, value: String) -> Option<Condition> {
+    let like = |pattern| Condition::Like {
+        field: field.clone(),
+        pattern,
+    };
+    Some(match op {
+        CompareOp::Eq => Condition::eq(field.clone(), SoqlValue::Str(value)),
+        CompareOp::Ne => Condition::Not(Box::new(Condition::eq(
+            field.clone(),
+            SoqlValue::Str(value),
+        ))),
+        CompareOp::Sw => like(LikePattern::StartsWith(value)),
+        CompareOp::Ew => like(LikePattern::EndsWith(value)),
+        CompareOp::Co => like(LikePattern::Contains(value)),
+        _ => return None,
+    })
+}
+
 /// The attribute a group filter names, without the Group schema URN.
 fn group_attr(attr: &AttrPath) -> Option<String> {
     match &attr.urn {
@@ -284,53 +303,20 @@ impl GroupMapping {
         };
         match name.as_str() {
             "displayname" => {
-                let key = |s: &str| self.key_value(s);
-                Ok(match op {
-                    CompareOp::Eq => Condition::eq(self.key_field.clone(), SoqlValue::Str(key(v))),
-                    CompareOp::Ne => Condition::Not(Box::new(Condition::eq(
-                        self.key_field.clone(),
-                        SoqlValue::Str(key(v)),
-                    ))),
-                    CompareOp::Sw => Condition::Like {
-                        field: self.key_field.clone(),
-                        pattern: LikePattern::StartsWith(key(v)),
-                    },
-                    CompareOp::Ew => Condition::Like {
-                        field: self.key_field.clone(),
-                        pattern: LikePattern::EndsWith(v.clone()),
-                    },
-                    CompareOp::Co => Condition::Like {
-                        field: fields::NAME,
-                        pattern: LikePattern::Contains(v.clone()),
-                    },
-                    _ => return Err(self.no_order(attr, op)),
-                })
-            }
-            "externalid" => {
-                let Some(field) = &self.external_id_field else {
-                    return Ok(always(op == CompareOp::Ne));
+                // The key holds `<owner>:<displayName>`: eq, ne and sw compare it whole; ew
+                // only its end; co the Name (the prefix would match every group).
+                let (field, value) = match op {
+                    CompareOp::Co => (fields::NAME, v.clone()),
+                    CompareOp::Ew => (self.key_field.clone(), v.clone()),
+                    _ => (self.key_field.clone(), self.key_value(v)),
                 };
-                Ok(match op {
-                    CompareOp::Eq => Condition::eq(field.clone(), SoqlValue::Str(v.clone())),
-                    CompareOp::Ne => Condition::Not(Box::new(Condition::eq(
-                        field.clone(),
-                        SoqlValue::Str(v.clone()),
-                    ))),
-                    CompareOp::Sw => Condition::Like {
-                        field: field.clone(),
-                        pattern: LikePattern::StartsWith(v.clone()),
-                    },
-                    CompareOp::Ew => Condition::Like {
-                        field: field.clone(),
-                        pattern: LikePattern::EndsWith(v.clone()),
-                    },
-                    CompareOp::Co => Condition::Like {
-                        field: field.clone(),
-                        pattern: LikePattern::Contains(v.clone()),
-                    },
-                    _ => return Err(self.no_order(attr, op)),
-                })
+                text_compare(field, op, value).ok_or_else(|| self.no_order(attr, op))
             }
+            "externalid" => match &self.external_id_field {
+                None => Ok(always(op == CompareOp::Ne)),
+                Some(field) => text_compare(field.clone(), op, v.clone())
+                    .ok_or_else(|| self.no_order(attr, op)),
+            },
             "id" => {
                 let valid = is_record_id(v);
                 match op {

@@ -249,7 +249,7 @@ impl Connection {
 }
 
 /// Salesforce's `2026-11-28T03:50:17.000+0000` as RFC 3339 (`…Z`), as SCIM's dateTime wants.
-fn timestamp(record: &Record, field: &str) -> Option<String> {
+pub(super) fn timestamp(record: &Record, field: &str) -> Option<String> {
     let raw = get_ci(record, field)?.as_str()?;
     parse_sf_datetime(raw).map(|d| {
         d.with_timezone(&Utc)

@@ -17,7 +17,7 @@ use std::collections::HashSet;
 
 use serde_json::{json, Map, Value};
 
-use super::connection::{Connection, Result};
+use super::connection::{timestamp, Connection, Result};
 use super::{Ctx, Outcome, Removal};
 use crate::mapping::group::{GroupMapping, MemberIndex};
 use crate::salesforce::campaigns::{
@@ -137,9 +137,8 @@ impl Connection {
             attrs.insert("members".into(), Value::Array(list));
         }
         let mut resource = Resource::new(&GROUP, ctx.base_url, &id_of(record), attrs);
-        let with_created = self.resource(ctx, record);
-        resource.meta.created = with_created.meta.created;
-        resource.meta.last_modified = with_created.meta.last_modified;
+        resource.meta.created = timestamp(record, "CreatedDate");
+        resource.meta.last_modified = timestamp(record, "LastModifiedDate");
         resource
     }
 

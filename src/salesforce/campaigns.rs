@@ -12,19 +12,18 @@
 use std::collections::HashSet;
 
 use reqwest::Method;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::client::SalesforceClient;
-use super::composite::{composite_body, post, read_subrequest};
-use super::error::{ApiError, SfError};
+use super::composite::{collection_body, composite_body, post};
+use super::error::SfError;
 use super::name::{fields, FieldName};
 use super::retry::{always_resend, Next};
 use super::sobject::SObject;
 use super::sobjects::{check_id, MatchKey};
 use super::soql::{Condition, Select, SoqlValue};
 use super::transport::{Call, Failure, Target};
-use super::wire::{decode, Record};
+use super::wire::{decode, Record, SaveResult};
 
 /// The Campaign object's API name.
 pub const CAMPAIGN: &str = "Campaign";
@@ -119,23 +118,40 @@ fn membership(r: &Record, member: &MemberFields) -> Option<Membership> {
     })
 }
 
-/// One result of a Collections call.
-#[derive(Deserialize)]
-struct Saved {
-    id: Option<String>,
-    #[serde(default)]
-    success: bool,
-    #[serde(default)]
-    errors: Vec<ApiError>,
+/// `field != null`: the rows of a connection's object (`ContactId` set, for a Contact one).
+fn has_person(member: &MemberFields) -> Condition {
+    Condition::Compare {
+        field: member.person.clone(),
+        op: super::soql::CompareOp::Ne,
+        value: SoqlValue::Null,
+    }
 }
 
-impl Saved {
-    fn error(self) -> SfError {
-        SfError::Api {
-            status: 400,
-            errors: self.errors,
-        }
-    }
+/// The CampaignMember rows `filter` selects, with what a [`Membership`] holds, in `Id` order.
+fn membership_query(filter: Condition, member: &MemberFields) -> Select {
+    let mut query = Select::new(
+        FieldName::from_static(CAMPAIGN_MEMBER),
+        vec![
+            fields::ID,
+            fields::CAMPAIGN_ID,
+            member.person.clone(),
+            member.key.clone(),
+        ],
+    );
+    query.filter = Some(filter);
+    query.order_by = vec![(fields::ID, true)];
+    query
+}
+
+/// The Campaign whose key field holds `key.value` (unique: at most one).
+fn campaign_by_key(key: &MatchKey, select: &[FieldName]) -> Select {
+    let mut query = Select::new(FieldName::from_static(CAMPAIGN), select.to_vec());
+    query.filter = Some(Condition::eq(
+        key.field.clone(),
+        SoqlValue::Str(key.value.clone()),
+    ));
+    query.limit = Some(1);
+    query
 }
 
 /// Sub-requests per Composite request, and query sub-requests among them (Salesforce's limits:
@@ -197,13 +213,7 @@ impl SalesforceClient {
         }
         let find_at = batch.len();
         if let Some((key, select)) = reads.find {
-            let mut query = Select::new(FieldName::from_static(CAMPAIGN), select.to_vec());
-            query.filter = Some(Condition::eq(
-                key.field.clone(),
-                SoqlValue::Str(key.value.clone()),
-            ));
-            query.limit = Some(1);
-            batch.push(Read::Query(query));
+            batch.push(Read::Query(campaign_by_key(key, select)));
         }
         let people_at = batch.len();
         if let Some((object, condition, ids)) = reads.people {
@@ -232,28 +242,10 @@ impl SalesforceClient {
                         ])
                     })
                     .collect(),
-                RowsOf::All => vec![Condition::And(vec![
-                    in_campaign,
-                    Condition::Compare {
-                        field: member.person.clone(),
-                        op: super::soql::CompareOp::Ne,
-                        value: SoqlValue::Null,
-                    },
-                ])],
+                RowsOf::All => vec![Condition::And(vec![in_campaign, has_person(member)])],
             };
             for filter in filters {
-                let mut query = Select::new(
-                    FieldName::from_static(CAMPAIGN_MEMBER),
-                    vec![
-                        fields::ID,
-                        fields::CAMPAIGN_ID,
-                        member.person.clone(),
-                        member.key.clone(),
-                    ],
-                );
-                query.filter = Some(filter);
-                query.order_by = vec![(fields::ID, true)];
-                batch.push(Read::Query(query));
+                batch.push(Read::Query(membership_query(filter, member)));
             }
         }
         let answers = self.read_many(&batch).await?;
@@ -359,12 +351,7 @@ impl SalesforceClient {
         key: &MatchKey,
         select: &[FieldName],
     ) -> Result<Record, SfError> {
-        let prefix = self.versioned_prefix();
-        let body = composite_body(vec![
-            self.write_subrequest("POST", format!("{prefix}/sobjects/{CAMPAIGN}"), values),
-            read_subrequest(&prefix, CAMPAIGN, "@{write.id}", select),
-        ]);
-        let body = &body;
+        let body = &self.create_then_read_body(CAMPAIGN, values, select);
         self.retrying(
             "create_campaign",
             |n| async move { self.write_then_read(CAMPAIGN, body, n).await },
@@ -386,13 +373,8 @@ impl SalesforceClient {
         key: &MatchKey,
         select: &[FieldName],
     ) -> Result<Option<Record>, SfError> {
-        let mut query = Select::new(FieldName::from_static(CAMPAIGN), select.to_vec());
-        query.filter = Some(Condition::eq(
-            key.field.clone(),
-            SoqlValue::Str(key.value.clone()),
-        ));
-        query.limit = Some(1);
-        Ok(self.query(&query, None).await?.records.into_iter().next())
+        let page = self.query(&campaign_by_key(key, select), None).await?;
+        Ok(page.records.into_iter().next())
     }
 
     /// Updates a Campaign and reads it back (one Composite request; an update is idempotent,
@@ -403,43 +385,13 @@ impl SalesforceClient {
         values: &Record,
         select: &[FieldName],
     ) -> Result<Record, SfError> {
-        check_id(id)?;
-        let prefix = self.versioned_prefix();
-        let body = composite_body(vec![
-            self.write_subrequest(
-                "PATCH",
-                format!("{prefix}/sobjects/{CAMPAIGN}/{id}"),
-                values,
-            ),
-            read_subrequest(&prefix, CAMPAIGN, id, select),
-        ]);
-        let body = &body;
-        self.retrying(
-            "update_campaign",
-            |n| async move { self.write_then_read(CAMPAIGN, body, n).await },
-            always_resend,
-        )
-        .await
-        .result
+        self.update_and_read(CAMPAIGN, id, values, select, "update_campaign")
+            .await
     }
 
     /// `DELETE /sobjects/Campaign/{id}`: Salesforce deletes its members with it.
     pub async fn delete_campaign(&self, id: &str) -> Result<(), SfError> {
-        check_id(id)?;
-        let call = Call::new(
-            Method::DELETE,
-            Target::Versioned(format!("/sobjects/{CAMPAIGN}/{id}")),
-            "/sobjects/{object}/{id}",
-            Some(CAMPAIGN),
-        );
-        let done = self
-            .retrying("delete_campaign", |n| self.attempt(&call, n), always_resend)
-            .await;
-        match done.result {
-            Ok(_) => Ok(()),
-            Err(e) if done.resent_after_maybe_done && e.has_code("ENTITY_IS_DELETED") => Ok(()),
-            Err(e) => Err(e),
-        }
+        self.delete_record(CAMPAIGN, id, "delete_campaign").await
     }
 
     /// Every membership of the `campaigns` whose key field holds `key`, in `Id` order: pages
@@ -455,11 +407,7 @@ impl SalesforceClient {
             let filter = Condition::And(vec![
                 ids_in(fields::CAMPAIGN_ID, chunk),
                 Condition::eq(member.key.clone(), SoqlValue::Str(key.to_string())),
-                Condition::Compare {
-                    field: member.person.clone(),
-                    op: super::soql::CompareOp::Ne,
-                    value: SoqlValue::Null,
-                },
+                has_person(member),
             ]);
             out.extend(self.memberships(filter, member, Some(MEMBER_PAGE)).await?);
         }
@@ -502,18 +450,9 @@ impl SalesforceClient {
         member: &MemberFields,
         batch: Option<u32>,
     ) -> Result<Vec<Membership>, SfError> {
-        let mut query = Select::new(
-            FieldName::from_static(CAMPAIGN_MEMBER),
-            vec![
-                fields::ID,
-                fields::CAMPAIGN_ID,
-                member.person.clone(),
-                member.key.clone(),
-            ],
-        );
-        query.filter = Some(filter);
-        query.order_by = vec![(fields::ID, true)];
-        let rows = self.query_all(&query, batch).await?;
+        let rows = self
+            .query_all(&membership_query(filter, member), batch)
+            .await?;
         Ok(rows.iter().filter_map(|r| membership(r, member)).collect())
     }
 
@@ -545,20 +484,10 @@ impl SalesforceClient {
 
     /// One Collections create with `allOrNone`, sent once (see the module doc).
     async fn create_rows(&self, chunk: &[Record]) -> Result<Vec<String>, (usize, SfError)> {
-        let records: Vec<Value> = chunk
-            .iter()
-            .map(|r| {
-                let mut r = r.clone();
-                r.insert("attributes".into(), json!({"type": CAMPAIGN_MEMBER}));
-                Value::Object(r)
-            })
-            .collect();
-        let mut body = Record::new();
-        body.insert("allOrNone".into(), Value::Bool(true));
-        body.insert("records".into(), Value::Array(records));
+        let body = collection_body(CAMPAIGN_MEMBER, true, chunk.iter().cloned());
         let call = post(CAMPAIGN_MEMBER, "/composite/sobjects", &body);
         let raw = self.attempt(&call, 1).await.map_err(|f| (0, f.error))?;
-        let results: Vec<Saved> = decode(&raw, "collections answer").map_err(|e| (0, e))?;
+        let results: Vec<SaveResult> = decode(&raw, "collections answer").map_err(|e| (0, e))?;
         if results.len() != chunk.len() {
             return Err((
                 0,
@@ -570,54 +499,43 @@ impl SalesforceClient {
             ));
         }
         // With allOrNone the rows that were fine answer ALL_OR_NONE_OPERATION_ROLLED_BACK: the
-        // row that matters is the other one.
-        let mut ids = Vec::with_capacity(chunk.len());
-        let mut failed: Option<(usize, SfError)> = None;
-        for (i, r) in results.into_iter().enumerate() {
-            match r.id {
-                Some(id) if r.success => ids.push(id),
-                _ => {
-                    let e = r.error();
-                    let rolled_back = e.has_code("ALL_OR_NONE_OPERATION_ROLLED_BACK");
-                    if failed.is_none()
-                        || (!rolled_back
-                            && failed.as_ref().is_some_and(|(_, f)| {
-                                f.has_code("ALL_OR_NONE_OPERATION_ROLLED_BACK")
-                            }))
-                    {
-                        failed = Some((i, e));
-                    }
+        // row that matters is the other one (as `composite::first_error` picks).
+        let results: Vec<Result<String, SfError>> =
+            results.into_iter().map(SaveResult::into_id).collect();
+        let failure = |rolled_back: bool| {
+            results.iter().enumerate().find_map(|(i, r)| match r {
+                Err(e) if e.has_code("ALL_OR_NONE_OPERATION_ROLLED_BACK") == rolled_back => {
+                    Some((i, e.clone()))
                 }
-            }
+                _ => None,
+            })
+        };
+        if let Some(f) = failure(false).or_else(|| failure(true)) {
+            return Err(f);
         }
-        match failed {
-            Some(f) => Err(f),
-            None => Ok(ids),
-        }
+        Ok(results.into_iter().flatten().collect())
     }
 
     /// Writes `values` on existing CampaignMember rows (Collections update, [`MAX_ROWS`] a
     /// call, all or none; idempotent, so resent like any call).
     pub async fn update_memberships(&self, ids: &[String], values: &Record) -> Result<(), SfError> {
         for chunk in ids.chunks(MAX_ROWS) {
-            let records: Vec<Value> = chunk
-                .iter()
-                .map(|id| {
-                    let mut r = values.clone();
-                    r.insert("attributes".into(), json!({"type": CAMPAIGN_MEMBER}));
-                    r.insert("Id".into(), Value::String(id.clone()));
-                    Value::Object(r)
-                })
-                .collect();
-            let mut body = Record::new();
-            body.insert("allOrNone".into(), Value::Bool(true));
-            body.insert("records".into(), Value::Array(records));
+            let rows = chunk.iter().map(|id| {
+                let mut r = values.clone();
+                r.insert("Id".into(), Value::String(id.clone()));
+                r
+            });
+            let body = collection_body(CAMPAIGN_MEMBER, true, rows);
             let mut call = post(CAMPAIGN_MEMBER, "/composite/sobjects", &body);
             call.method = Method::PATCH;
             let raw = self.execute(&call, "update_memberships").await?;
-            let results: Vec<Saved> = decode(&raw, "collections answer")?;
-            if let Some(bad) = results.into_iter().find(|r| !r.success) {
-                return Err(bad.error());
+            let results: Vec<SaveResult> = decode(&raw, "collections answer")?;
+            if let Some(Err(e)) = results
+                .into_iter()
+                .map(SaveResult::into_id)
+                .find(Result::is_err)
+            {
+                return Err(e);
             }
         }
         Ok(())
@@ -639,14 +557,14 @@ impl SalesforceClient {
             call.query.push(("ids", chunk.join(",")));
             call.query.push(("allOrNone", "false".to_string()));
             let raw = self.execute(&call, "remove_memberships").await?;
-            let results: Vec<Saved> = decode(&raw, "collections answer")?;
-            for r in results {
-                if r.success {
-                    continue;
-                }
-                let e = r.error();
-                if !(e.has_code("ENTITY_IS_DELETED") || e.has_code("INVALID_CROSS_REFERENCE_KEY")) {
-                    return Err(e);
+            let results: Vec<SaveResult> = decode(&raw, "collections answer")?;
+            for r in results.into_iter().map(SaveResult::into_id) {
+                if let Err(e) = r {
+                    if !(e.has_code("ENTITY_IS_DELETED")
+                        || e.has_code("INVALID_CROSS_REFERENCE_KEY"))
+                    {
+                        return Err(e);
+                    }
                 }
             }
         }

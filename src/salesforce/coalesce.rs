@@ -5,17 +5,16 @@
 
 use std::sync::{Arc, Weak};
 
-use serde_json::{json, Value};
-
 use super::batch::{Batcher, FlushFn, Flushed, Traffic};
 use super::client::{Inner, SalesforceClient};
-use super::error::{ApiError, SfError};
+use super::composite::collection_body;
+use super::error::SfError;
 use super::name::{fields, FieldName};
 use super::query::CREATE_LOOKUP_LIMIT;
 use super::sobject::SObject;
 use super::sobjects::MatchKey;
 use super::soql::{Condition, Select, SoqlValue};
-use super::wire::{decode, Record};
+use super::wire::{decode, Record, SaveResult};
 
 /// Look-ups per batch; one batch may still go as several queries (see [`LITERAL_BUDGET`]).
 pub const MAX_LOOKUPS: usize = 100;
@@ -285,27 +284,13 @@ impl SalesforceClient {
         object: SObject,
         items: &[Create],
     ) -> Result<Vec<Result<String, SfError>>, SfError> {
-        let records: Vec<Value> = items
-            .iter()
-            .map(|i| {
-                let mut r = i.values.clone();
-                r.insert("attributes".into(), json!({"type": object.as_str()}));
-                Value::Object(r)
-            })
-            .collect();
-        let mut body = Record::new();
-        body.insert("allOrNone".into(), Value::Bool(false));
-        body.insert("records".into(), Value::Array(records));
+        let body = collection_body(
+            object.as_str(),
+            false,
+            items.iter().map(|i| i.values.clone()),
+        );
         let raw = self.post_collection(object, &body).await?;
-        #[derive(serde::Deserialize)]
-        struct Saved {
-            id: Option<String>,
-            #[serde(default)]
-            success: bool,
-            #[serde(default)]
-            errors: Vec<ApiError>,
-        }
-        let results: Vec<Saved> = decode(&raw, "collections answer")?;
+        let results: Vec<SaveResult> = decode(&raw, "collections answer")?;
         if results.len() != items.len() {
             return Err(SfError::Decode(format!(
                 "collections answer: {} results for {} records",
@@ -313,15 +298,6 @@ impl SalesforceClient {
                 items.len()
             )));
         }
-        Ok(results
-            .into_iter()
-            .map(|r| match r.id {
-                Some(id) if r.success => Ok(id),
-                _ => Err(SfError::Api {
-                    status: 400,
-                    errors: r.errors,
-                }),
-            })
-            .collect())
+        Ok(results.into_iter().map(SaveResult::into_id).collect())
     }
 }

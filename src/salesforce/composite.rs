@@ -54,16 +54,29 @@ impl SalesforceClient {
         values: &Record,
         select: &[FieldName],
     ) -> Result<Record, SfError> {
+        self.update_and_read(object.as_str(), id, values, select, "update_and_get")
+            .await
+    }
+
+    /// [`Self::update_and_get`] for any object (`Campaign`).
+    pub(super) async fn update_and_read(
+        &self,
+        object: &str,
+        id: &str,
+        values: &Record,
+        select: &[FieldName],
+        label: &'static str,
+    ) -> Result<Record, SfError> {
         check_id(id)?;
         let prefix = self.versioned_prefix();
         let requests = vec![
             self.write_subrequest("PATCH", format!("{prefix}/sobjects/{object}/{id}"), values),
-            read_subrequest(&prefix, object.as_str(), id, select),
+            read_subrequest(&prefix, object, id, select),
         ];
         let body = composite_body(requests);
         self.retrying(
-            "update_and_get",
-            |n| self.write_then_read(object.as_str(), &body, n),
+            label,
+            |n| self.write_then_read(object, &body, n),
             always_resend,
         )
         .await
@@ -80,7 +93,7 @@ impl SalesforceClient {
         dedupe: Option<&MatchKey>,
         select: &[FieldName],
     ) -> Result<Record, SfError> {
-        let body = self.create_then_read_body(object, values, select);
+        let body = self.create_then_read_body(object.as_str(), values, select);
         self.retrying(
             "create_and_get",
             // The first attempt goes with the creates of the same moment (one Collections call);
@@ -155,23 +168,23 @@ impl SalesforceClient {
         values: &Record,
         select: &[FieldName],
     ) -> Result<Record, SfError> {
-        let body = self.create_then_read_body(object, values, select);
+        let body = self.create_then_read_body(object.as_str(), values, select);
         self.write_then_read(object.as_str(), &body, 1)
             .await
             .map_err(|f| f.error)
     }
 
     /// The Composite body that creates a record and reads it back (`@{write.id}`).
-    fn create_then_read_body(
+    pub(super) fn create_then_read_body(
         &self,
-        object: SObject,
+        object: &str,
         values: &Record,
         select: &[FieldName],
     ) -> Record {
         let prefix = self.versioned_prefix();
         composite_body(vec![
             self.write_subrequest("POST", format!("{prefix}/sobjects/{object}"), values),
-            read_subrequest(&prefix, object.as_str(), "@{write.id}", select),
+            read_subrequest(&prefix, object, "@{write.id}", select),
         ])
     }
 
@@ -248,6 +261,25 @@ pub(super) fn post<'a>(object: &'a str, path: &'static str, body: &'a Record) ->
     );
     call.body = Some(body);
     call
+}
+
+/// An sObject Collections body: `records` of `object` (each given its `attributes.type`).
+pub(super) fn collection_body(
+    object: &str,
+    all_or_none: bool,
+    records: impl IntoIterator<Item = Record>,
+) -> Record {
+    let records: Vec<Value> = records
+        .into_iter()
+        .map(|mut r| {
+            r.insert("attributes".into(), json!({"type": object}));
+            Value::Object(r)
+        })
+        .collect();
+    let mut body = Record::new();
+    body.insert("allOrNone".into(), Value::Bool(all_or_none));
+    body.insert("records".into(), Value::Array(records));
+    body
 }
 
 pub(super) fn composite_body(requests: Vec<Value>) -> Record {

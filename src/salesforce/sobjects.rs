@@ -87,15 +87,26 @@ impl SalesforceClient {
 
     /// `DELETE /sobjects/{object}/{id}`: the record goes to the Recycle Bin.
     pub async fn delete(&self, object: SObject, id: &str) -> Result<(), SfError> {
+        self.delete_record(object.as_str(), id, "delete").await
+    }
+
+    /// `DELETE /sobjects/{object}/{id}` of any object, under the retry policy: a resend that
+    /// finds the record deleted after an attempt that may have been carried out did the work.
+    pub(super) async fn delete_record(
+        &self,
+        object: &str,
+        id: &str,
+        label: &'static str,
+    ) -> Result<(), SfError> {
         check_id(id)?;
         let call = Call::new(
             Method::DELETE,
             Target::Versioned(format!("/sobjects/{object}/{id}")),
             "/sobjects/{object}/{id}",
-            Some(object.as_str()),
+            Some(object),
         );
         let done = self
-            .retrying("delete", |n| self.attempt(&call, n), always_resend)
+            .retrying(label, |n| self.attempt(&call, n), always_resend)
             .await;
         match done.result {
             Ok(_) => Ok(()),

@@ -65,6 +65,29 @@ pub(super) struct CreateResponse {
     pub errors: Vec<ApiError>,
 }
 
+/// One record's result in an sObject Collections answer (create, update, delete).
+#[derive(Deserialize)]
+pub(super) struct SaveResult {
+    pub id: Option<String>,
+    #[serde(default)]
+    pub success: bool,
+    #[serde(default)]
+    pub errors: Vec<ApiError>,
+}
+
+impl SaveResult {
+    /// The record's id, or its errors as the failure.
+    pub fn into_id(self) -> Result<String, SfError> {
+        match self.id {
+            Some(id) if self.success => Ok(id),
+            _ => Err(SfError::Api {
+                status: 400,
+                errors: self.errors,
+            }),
+        }
+    }
+}
+
 pub(super) fn default_true() -> bool {
     true
 }
