@@ -258,3 +258,80 @@ fn the_removal_guard_is_on_by_default_and_off_only_when_configured_off() {
     );
     assert!(keys.iter().any(|k| k.contains("threshold")), "{keys:?}");
 }
+
+#[test]
+fn a_groups_table_turns_groups_on_with_defaults_and_enabled_false_turns_them_off() {
+    let cfg =
+        Config::from_raw(parse_raw(&minimal("[connections.contacts.groups]")).unwrap()).unwrap();
+    let groups = cfg
+        .connection("contacts")
+        .unwrap()
+        .spec
+        .groups
+        .clone()
+        .unwrap();
+    assert_eq!(groups.mapping.owner, "contacts");
+    assert_eq!(groups.mapping.key_field.as_str(), "SCIM_Key__c");
+    assert_eq!(
+        groups
+            .mapping
+            .external_id_field
+            .as_ref()
+            .map(|f| f.as_str()),
+        Some("SCIM_External_Id__c")
+    );
+    assert_eq!(
+        groups.mapping.fixed.get("IsActive"),
+        Some(&serde_json::json!(true))
+    );
+    assert_eq!(
+        groups.on_delete,
+        crate::provisioning::groups::GroupDelete::Deactivate
+    );
+    let off = minimal("[connections.contacts.groups]\nenabled = false");
+    let cfg = Config::from_raw(parse_raw(&off).unwrap()).unwrap();
+    assert!(cfg.connection("contacts").unwrap().spec.groups.is_none());
+}
+
+#[test]
+fn a_bad_groups_table_names_each_key_and_what_to_write() {
+    let text = minimal(
+        r#"[connections.contacts.groups]
+owner = "a:b"
+key_field = "Name"
+on_delete = "archive"
+colour = "blue"
+[connections.contacts.groups.campaign]
+Name = "x"
+Type = ["a", "b"]"#,
+    );
+    let err = Config::from_raw(parse_raw(&text).unwrap()).unwrap_err();
+    let text = err.to_string();
+    for (key, says) in [
+        ("connections.contacts.groups.owner", "letters, digits"),
+        (
+            "connections.contacts.groups.key_field",
+            "is not a custom field",
+        ),
+        (
+            "connections.contacts.groups.on_delete",
+            "deactivate, delete",
+        ),
+        ("connections.contacts.groups.colour", "unknown key"),
+        (
+            "connections.contacts.groups.campaign.Name",
+            "writes this field itself",
+        ),
+        (
+            "connections.contacts.groups.campaign.Type",
+            "text, number or true/false",
+        ),
+    ] {
+        assert!(
+            err.0
+                .iter()
+                .any(|p| p.key == key && p.message.contains(says)),
+            "{key}: {text}"
+        );
+    }
+}
