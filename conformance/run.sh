@@ -109,7 +109,7 @@ start_demo() {
     demo_pid=$!
     # The bridge prints its URLs once it listens; --port 0 lets the OS pick a free port.
     for _ in $(seq 100); do
-        port="$(sed -n 's#.*http://127\.0\.0\.1:\([0-9]*\)/scim/v2/.*#\1#p' "$log" | head -1)"
+        port="$(sed -n 's#.*http://127\.0\.0\.1:\([0-9]*\)/scim/v2/.*#\1#p;T;q' "$log")"
         [[ -n "$port" ]] && break
         kill -0 "$demo_pid" 2>/dev/null || { cat "$log" >&2; die "scim-bridge demo exited"; }
         sleep 0.1

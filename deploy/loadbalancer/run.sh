@@ -15,7 +15,7 @@ if ! command -v haproxy >/dev/null 2>&1; then
     $sudo_cmd apt-get update -q
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q haproxy
 fi
-haproxy -v | head -n 1
+haproxy -v | awk 'NR == 1'  # awk reads to the end: head would leave haproxy a closed pipe (SIGPIPE, 141 under pipefail)
 cargo build --locked -q -p scim-bridge -p salesforce-emulator --bins
 python3 deploy/loadbalancer/replicas.py --bridge target/debug/scim-bridge \
     --emulator target/debug/salesforce-emulator --people "$people"
