@@ -173,23 +173,19 @@ impl Scim {
     }
 
     /// Keeps a failure for the sync status, and counts a failed write's outcome. A read of an
-    /// id that does not exist is an IdP's ordinary look-up, not a failure.
+    /// id that does not exist is an IdP's ordinary look-up, not a failure. Outcomes count what
+    /// happened to people, so a failed Group write is kept for the status but counted only in
+    /// `scim_bridge_scim_requests_total` under its `group_*` operation.
     fn failed(&self, op: &'static str, e: &ScimError) {
-        let write = matches!(
+        let person_write = matches!(op, "create" | "replace" | "patch" | "delete");
+        let group_write = matches!(
             op,
-            "create"
-                | "replace"
-                | "patch"
-                | "delete"
-                | "group_create"
-                | "group_replace"
-                | "group_patch"
-                | "group_delete"
+            "group_create" | "group_replace" | "group_patch" | "group_delete"
         );
-        if !write && e.status == 404 {
+        if !person_write && !group_write && e.status == 404 {
             return;
         }
-        if write {
+        if person_write {
             self.conn.meter.outcome(if e.status >= 500 {
                 TelemetryOutcome::Failed
             } else {

@@ -344,3 +344,52 @@ async fn the_sync_status_counts_outcomes_and_keeps_recent_failures_without_perso
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_refused_group_change_counts_under_its_group_operation_not_as_a_refused_person() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .post(
+            "contacts",
+            "/Groups",
+            json!({"schemas": [GROUP_URN], "displayName": "Metered"}),
+        )
+        .await;
+    let (status, group) = read(res).await;
+    assert_eq!(status, 201, "{group}");
+    let id = group["id"].as_str().unwrap();
+    let res = app
+        .patch(
+            "contacts",
+            &format!("/Groups/{id}"),
+            patch_ops(json!([
+                {"op": "add", "path": "members", "value": [{"value": "003000000000000AAA"}]}
+            ])),
+        )
+        .await;
+    assert_scim_error(res, 400, Some("invalidValue")).await;
+
+    let after = app.metrics().await;
+    let op = |operation, status| {
+        sample(
+            &after,
+            "scim_bridge_scim_requests_total",
+            &[
+                ("connection", "contacts"),
+                ("operation", operation),
+                ("status", status),
+            ],
+        )
+    };
+    assert_eq!(op("group_create", "201"), 1.0);
+    assert_eq!(op("group_patch", "400"), 1.0);
+    // Outcomes are what happened to people: neither the group nor its refusal is one.
+    assert_eq!(sample(&after, CREATED, &[("connection", "contacts")]), 0.0);
+    // The sync status still keeps the refusal, for the admin to read.
+    let status = app.admin_get("contacts", "status").await;
+    assert_eq!(status["outcomes"]["refused"], 0);
+    let failures = status["recentFailures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "{status}");
+    assert_eq!(failures[0]["operation"], "group_patch");
+    app.stop().await;
+}
