@@ -197,13 +197,18 @@ impl Connection {
     /// Member ids that cannot be one of the connection's people (not a record id of its
     /// object): refused without asking Salesforce.
     fn check_member_ids(&self, ids: &[String]) -> Result<()> {
-        let prefix = self.object().key_prefix();
         let malformed: Vec<String> = ids
             .iter()
-            .filter(|i| !(is_record_id(i) && i.starts_with(prefix)))
+            .filter(|i| !self.could_be_person(i))
             .cloned()
             .collect();
         self.refuse_members(&malformed)
+    }
+
+    /// Whether `id` has the shape of one of this connection's records (15 or 18 characters,
+    /// the object's key prefix), so that Salesforce can be asked about it.
+    fn could_be_person(&self, id: &str) -> bool {
+        is_record_id(id) && id.starts_with(self.object().key_prefix())
     }
 
     /// Refuses, before anything is written, the ids Salesforce did not find among the people.
@@ -590,7 +595,18 @@ impl Connection {
     pub async fn patch_group(&self, id: &str, ops: &[PatchOperation]) -> Result<()> {
         let g = self.group_spec()?;
         let patch = group_patch(ops, id)?;
-        let after = patch.members_after();
+        // An id that cannot be one of the connection's people cannot be a member, so removing
+        // it is a no-op; Salesforce would refuse it in the membership query (invalid ID).
+        let after = match patch.members_after() {
+            Members::Delta { add, remove } => Members::Delta {
+                add,
+                remove: remove
+                    .into_iter()
+                    .filter(|i| self.could_be_person(i))
+                    .collect(),
+            },
+            exactly => exactly,
+        };
         // One read: the Campaign, the members being set, and the rows the change touches.
         let name = patch.display_name.as_deref();
         let touched: Vec<String> = match &after {

@@ -254,11 +254,11 @@ pub fn group_patch(ops: &[PatchOperation], id: &str) -> Result<GroupPatch, ScimE
                         "'{path}': a member filter only selects members to remove; add members with path \"members\""
                     )))
                 }
-                (PatchOpKind::Remove, None, None) => MemberChange::RemoveAll,
-                (PatchOpKind::Remove, None, Some(v)) => match member_ids(v)? {
-                    ids if ids.is_empty() => MemberChange::RemoveAll,
-                    ids => MemberChange::Remove(ids),
-                },
+                // No value (or null, which RFC 7643 §2.5 reads as unassigned) removes them all
+                // (RFC 7644 §3.5.2.2). An empty list names no one and removes no one: a client
+                // sending an empty difference must not empty the Campaign.
+                (PatchOpKind::Remove, None, None | Some(Value::Null)) => MemberChange::RemoveAll,
+                (PatchOpKind::Remove, None, Some(v)) => MemberChange::Remove(member_ids(v)?),
                 (PatchOpKind::Add, None, Some(v)) => MemberChange::Add(member_ids(v)?),
                 (PatchOpKind::Replace, None, Some(v)) => MemberChange::Replace(member_ids(v)?),
                 (_, None, None) => {
@@ -478,6 +478,26 @@ mod tests {
         .unwrap();
         assert_eq!(p.members_after(), Members::Exactly(ids(&["003A", "003C"])));
         let all = patch(json!({"Operations": [{"op": "remove", "path": "members"}]})).unwrap();
+        assert_eq!(all.members_after(), Members::Exactly(Vec::new()));
+    }
+
+    #[test]
+    fn a_remove_of_an_empty_list_removes_no_one_and_a_null_value_removes_everyone() {
+        let none = patch(json!({"Operations": [
+            {"op": "remove", "path": "members", "value": []}
+        ]}))
+        .unwrap();
+        assert_eq!(
+            none.members_after(),
+            Members::Delta {
+                add: vec![],
+                remove: vec![]
+            }
+        );
+        let all = patch(json!({"Operations": [
+            {"op": "remove", "path": "members", "value": null}
+        ]}))
+        .unwrap();
         assert_eq!(all.members_after(), Members::Exactly(Vec::new()));
     }
 

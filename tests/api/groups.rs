@@ -296,6 +296,22 @@ async fn pingone_sequence(kind: Kind) {
     )
     .await;
     assert_eq!(rows(&app, kind, &id).await, keyed(kind, &[b, c]));
+    // An empty list names no one: the members stay, and nothing is spent beyond the read.
+    // An id that cannot be a person's is not a member, so removing it changes nothing either.
+    let before = app.api_requests().await;
+    patch_group(
+        &app,
+        kind,
+        &id,
+        json!([
+            {"op": "remove", "path": "members", "value": []},
+            {"op": "remove", "path": "members[value eq \"not-an-id\"]"},
+            {"op": "remove", "path": "members", "value": [{"value": "001000000000000AAA"}]}
+        ]),
+    )
+    .await;
+    assert_eq!(app.api_requests().await - before, 1);
+    assert_eq!(rows(&app, kind, &id).await, keyed(kind, &[b, c]));
     // Removing everyone (`remove` of members without a value).
     patch_group(
         &app,
